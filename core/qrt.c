@@ -114,9 +114,9 @@ qrt_deflate(struct sp_buf *out, const uint8_t *in, size_t len, int level)
 fail:
 	if (inited)
 		deflateEnd(&zs);
-	if (r != SP_OK && out != NULL && out->ptr != NULL &&
-	    out->cap > start)
-		sodium_memzero(out->ptr + start, out->cap - start);
+	/* deflate() may have written past len; wipe what it wrote. */
+	if (r != SP_OK && zs.total_out > 0)
+		sodium_memzero(out->ptr + start, (size_t)zs.total_out);
 	return r;
 }
 
