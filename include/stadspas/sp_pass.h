@@ -139,8 +139,10 @@ struct sp_present_opts {
 /*
  * Builds a presentation from an issued pass and the holder key it is bound
  * to. Discloses every claim whose key is in disclose (all leaves with that
- * key, except limit tags/keys, which are disclosed only for the listed
- * scopes). Writes the CBOR presentation to *out (free with sp_bytes_free).
+ * key), and the limit tags / limit keys whose scope ("sport/2026") or
+ * category ("swim") is in scopes; nothing else. Writes the CBOR
+ * presentation to *out (free with sp_bytes_free). SP_ERR_KEY_MISMATCH if
+ * holder is not the key the pass is bound to.
  */
 SP_EXPORT int sp_present(uint8_t **out, size_t *out_len,
     const uint8_t *issued, size_t issued_len, const struct sp_key *holder,
