@@ -128,12 +128,13 @@ qrt_inflate(struct sp_buf *out, const uint8_t *in, size_t len,
 	z_stream zs;
 	size_t start = 0, total = 0, in_left, step;
 	uInt avail;
-	int zr, inited = 0, r = SP_ERR_INVALID_ARG;
+	int zr, inited = 0, started = 0, r = SP_ERR_INVALID_ARG;
 
 	memset(&zs, 0, sizeof(zs));
 	if (out == NULL || (in == NULL && len != 0))
 		goto fail;
 	start = out->len;
+	started = 1;
 	if (max_out == 0)
 		max_out = QRT_MAX_PAYLOAD;
 	if (max_out > SIZE_MAX - 1)
@@ -189,7 +190,7 @@ fail:
 	if (inited)
 		inflateEnd(&zs);
 	sodium_memzero(chunk, sizeof(chunk));
-	if (r != SP_OK && out != NULL)
+	if (r != SP_OK && started)
 		truncate_to(out, start);
 	return r;
 }
@@ -202,7 +203,7 @@ qrt_encode(struct sp_buf *out, enum qrt_kind kind, const uint8_t *cbor,
 	const char *prefix;
 	const uint8_t *payload = cbor;
 	size_t plen = len, start = 0, b45len;
-	int ambiguous, r = SP_ERR_INVALID_ARG;
+	int ambiguous, started = 0, r = SP_ERR_INVALID_ARG;
 
 	sp_buf_init(&z);
 	if (out == NULL || (cbor == NULL && len != 0) ||
@@ -211,6 +212,7 @@ qrt_encode(struct sp_buf *out, enum qrt_kind kind, const uint8_t *cbor,
 	    mode != QRT_ZLIB_NEVER))
 		goto fail;
 	start = out->len;
+	started = 1;
 	/* The decoder inflates anything starting with 0x78, so such a raw
 	 * payload (a CBOR text string of 24..255 bytes) must be compressed. */
 	ambiguous = len > 0 && cbor[0] == ZLIB_CMF_DEFLATE32K;
@@ -234,7 +236,7 @@ qrt_encode(struct sp_buf *out, enum qrt_kind kind, const uint8_t *cbor,
 	    (r = b45_encode(out, payload, plen)) != SP_OK)
 		goto fail;
 fail:
-	if (r != SP_OK && out != NULL)
+	if (r != SP_OK && started)
 		truncate_to(out, start);
 	sp_buf_clear(&z);
 	return r;
@@ -247,12 +249,13 @@ qrt_decode(struct sp_buf *out, enum qrt_kind *kind, const char *text,
 	struct sp_buf raw;
 	enum qrt_kind found = QRT_SP1;
 	size_t i, start = 0;
-	int r = SP_ERR_INVALID_ARG;
+	int started = 0, r = SP_ERR_INVALID_ARG;
 
 	sp_buf_init(&raw);
 	if (out == NULL || (text == NULL && len != 0))
 		goto fail;
 	start = out->len;
+	started = 1;
 	r = SP_ERR_TOO_LARGE;
 	if (len > QRT_MAX_TEXT)
 		goto fail;
@@ -290,7 +293,7 @@ qrt_decode(struct sp_buf *out, enum qrt_kind *kind, const char *text,
 	if (kind != NULL)
 		*kind = found;
 fail:
-	if (r != SP_OK && out != NULL)
+	if (r != SP_OK && started)
 		truncate_to(out, start);
 	sp_buf_clear(&raw);
 	return r;
