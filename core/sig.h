@@ -47,8 +47,13 @@ const char *sig_alg_name(int alg);
 
 /*
  * Public keys. Every constructor validates the key (P-256: point on the
- * curve, not infinity; Ed25519: 32 bytes) and returns SP_ERR_KEY if it is
- * unusable. On failure *k is left cleared (safe to sig_pub_clear).
+ * curve, not infinity, SEC 1 prefix 04 or 02/03 only; Ed25519: 32 bytes,
+ * canonical, not of small order, in the prime-order subgroup) and returns
+ * SP_ERR_KEY if it is unusable or unparsable, SP_ERR_UNSUPPORTED_ALG for a
+ * well-formed key of another type or curve (RSA, P-384, Ed448, ...),
+ * SP_ERR_INVALID_ARG for NULL input. The constructors initialise *k: do not
+ * pass a key that still holds an EVP_PKEY. On failure *k is left cleared
+ * (safe to sig_pub_clear). All are thread-safe.
  */
 int sig_pub_from_raw(struct sig_pub *k, int alg, const uint8_t *raw,
     size_t len);	/* Ed25519: 32; P-256: 65 (04..) or 33 (02/03..) */
@@ -59,12 +64,15 @@ int sig_pub_from_spki(struct sig_pub *k, const uint8_t *der, size_t len);
 /* An X.509 certificate, PEM or DER; the alg follows its key (P-256 ->
  * ES256, Ed25519 -> EdDSA; anything else SP_ERR_UNSUPPORTED_ALG). */
 int sig_pub_from_x509(struct sig_pub *k, const uint8_t *buf, size_t len);
-/* A PEM "PUBLIC KEY" or DER SPKI, or a raw 32-byte Ed25519 key file. */
+/* A PEM "PUBLIC KEY" or DER SPKI, or a raw 32-byte Ed25519 key file, or a
+ * PEM/DER certificate. PEM input is recognised by its "-----BEGIN " line and
+ * dispatched on the first block's label. */
 int sig_pub_from_file_bytes(struct sig_pub *k, const uint8_t *buf,
     size_t len);
-/* Copies a (shares nothing). */
+/* Copies a key (shares nothing: dst gets its own EVP_PKEY). */
 int sig_pub_copy(struct sig_pub *dst, const struct sig_pub *src);
-/* P-256: writes 33-byte compressed point; Ed25519: 32 bytes. */
+/* P-256: writes 33-byte compressed point; Ed25519: 32 bytes. SP_ERR_KEY
+ * for a cleared key. */
 int sig_pub_compressed(const struct sig_pub *k, uint8_t out[33],
     size_t *len);
 void sig_pub_clear(struct sig_pub *k);
@@ -77,19 +85,27 @@ void sig_pub_clear(struct sig_pub *k);
  */
 SP_NODISCARD int sig_verify(const struct sig_pub *k, int alg,
     const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len);
-/* ES256 only: ASN.1 DER ECDSA-Sig-Value, strict DER (BER rejected). */
+/* ES256 only: ASN.1 DER ECDSA-Sig-Value, strict DER (BER rejected: the
+ * input must re-encode byte for byte), 0 < r, s < n. Codes as sig_verify. */
 SP_NODISCARD int sig_verify_der(const struct sig_pub *k, const uint8_t *msg,
     size_t msg_len, const uint8_t *der, size_t der_len);
 
-/* Private keys. */
+/*
+ * Private keys. Constructors initialise *k; on failure it is left cleared.
+ * sig_priv_from_seed with ES256 takes a big-endian scalar and returns
+ * SP_ERR_KEY for 0 or >= n; any Ed25519 seed is accepted. k->pub holds
+ * the matching public key. SP_ERR_UNSUPPORTED_ALG for another alg.
+ */
 int sig_priv_generate(struct sig_priv *k, int alg);
 int sig_priv_from_seed(struct sig_priv *k, int alg,
     const uint8_t seed[SIG_SEED_LEN]);
 /* Writes the 32-byte seed (Ed25519) or scalar (P-256): a secret. */
 int sig_priv_export(const struct sig_priv *k, uint8_t out[SIG_SEED_LEN]);
-/* Writes sig_len = 64 bytes. Ed25519 is deterministic; ES256 randomised. */
+/* Writes sig_len = 64 bytes. Ed25519 is deterministic; ES256 randomised.
+ * SP_ERR_KEY for a cleared key. A key may sign from several threads. */
 int sig_sign(const struct sig_priv *k, uint8_t sig[SIG_MAX_LEN],
     size_t *sig_len, const uint8_t *msg, size_t msg_len);
+/* Frees and wipes everything; accepts NULL and cleared keys. */
 void sig_priv_clear(struct sig_priv *k);
 
 #endif /* STADSPAS_CORE_SIG_H */
