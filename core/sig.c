@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/objects.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -108,7 +109,9 @@ p256_secret_in_range(const uint8_t d[P256_COORD_LEN])
 	size_t i;
 
 	for (i = P256_COORD_LEN; i-- > 0;) {
-		unsigned int t = (unsigned int)d[i] - (unsigned int)p256_n[i] - borrow;
+		unsigned int t = (unsigned int)d[i] -
+		    (unsigned int)p256_n[i] - borrow;
+
 		borrow = (t >> 8) & 1u;
 	}
 	return (borrow & (unsigned int)(sodium_is_zero(d, P256_COORD_LEN) ^
@@ -275,35 +278,45 @@ sig_pub_from_p256_xy(struct sig_pub *k, const uint8_t x[32],
 	return sig_pub_from_raw(k, SIG_ALG_ES256, pt, sizeof(pt));
 }
 
-/* Maps a parsed OpenSSL key onto a sig_pub: P-256 -> ES256, Ed25519 ->
- * EdDSA, anything else is refused. The key is re-imported from its raw
- * encoding so that one validation path covers every input format. */
+/*
+ * Maps a SubjectPublicKeyInfo onto a sig_pub by its algorithm identifier:
+ * id-ecPublicKey with the namedCurve prime256v1 -> ES256 (RFC 5480),
+ * id-Ed25519 without parameters -> EdDSA (RFC 8410); everything else,
+ * explicit curve parameters included, is refused. The key bytes are taken
+ * from the BIT STRING as they are, so that sig_pub_from_raw applies the
+ * same point checks as to any other input (and refuses hybrid 06/07).
+ */
 static int
-pub_from_evp(struct sig_pub *k, const EVP_PKEY *pkey)
+pub_from_x509_pubkey(struct sig_pub *k, const X509_PUBKEY *xpk)
 {
-	uint8_t buf[SIG_P256_PK_LEN + 1];
-	char group[64];
-	size_t n = 0;
-	int r = SP_ERR_UNSUPPORTED_ALG;
+	ASN1_OBJECT *alg_oid = NULL;
+	X509_ALGOR *algor = NULL;
+	const ASN1_OBJECT *param_oid = NULL;
+	const void *pval = NULL;
+	const unsigned char *pk = NULL;
+	int pk_len = 0, ptype = V_ASN1_UNDEF, r = SP_ERR_KEY;
 
-	if (EVP_PKEY_is_a(pkey, "ED25519")) {
-		n = SIG_ED25519_PK_LEN;
-		r = SP_ERR_KEY;
-		if (EVP_PKEY_get_raw_public_key(pkey, buf, &n) != 1 ||
-		    n != SIG_ED25519_PK_LEN)
+	if (X509_PUBKEY_get0_param(&alg_oid, &pk, &pk_len, &algor, xpk) != 1 ||
+	    alg_oid == NULL || pk == NULL || pk_len <= 0)
+		goto fail;
+	if (algor != NULL)
+		X509_ALGOR_get0(&param_oid, &ptype, &pval, algor);
+	switch (OBJ_obj2nid(alg_oid)) {
+	case NID_ED25519:
+		if (ptype != V_ASN1_UNDEF)
 			goto fail;
-		r = sig_pub_from_raw(k, SIG_ALG_EDDSA, buf, n);
-	} else if (EVP_PKEY_is_a(pkey, "EC")) {
-		/* Explicit curve parameters have no group name: refused. */
-		if (EVP_PKEY_get_group_name(pkey, group, sizeof(group),
-		    NULL) != 1 || strcmp(group, SN_X9_62_prime256v1) != 0)
+		r = sig_pub_from_raw(k, SIG_ALG_EDDSA, pk, (size_t)pk_len);
+		break;
+	case NID_X9_62_id_ecPublicKey:
+		r = SP_ERR_UNSUPPORTED_ALG;
+		if (ptype != V_ASN1_OBJECT || pval == NULL ||
+		    OBJ_obj2nid(pval) != NID_X9_62_prime256v1)
 			goto fail;
-		r = SP_ERR_KEY;
-		if (EVP_PKEY_get_octet_string_param(pkey,
-		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof(buf),
-		    &n) != 1)
-			goto fail;
-		r = sig_pub_from_raw(k, SIG_ALG_ES256, buf, n);
+		r = sig_pub_from_raw(k, SIG_ALG_ES256, pk, (size_t)pk_len);
+		break;
+	default:
+		r = SP_ERR_UNSUPPORTED_ALG;
+		break;
 	}
 fail:
 	ossl_drain();
@@ -314,7 +327,7 @@ int
 sig_pub_from_spki(struct sig_pub *k, const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
-	EVP_PKEY *pkey = NULL;
+	X509_PUBKEY *xpk = NULL;
 	int r = SP_ERR_INVALID_ARG;
 
 	if (k == NULL)
@@ -324,12 +337,12 @@ sig_pub_from_spki(struct sig_pub *k, const uint8_t *der, size_t len)
 		goto fail;
 	r = SP_ERR_KEY;
 	/* The whole input must be one SubjectPublicKeyInfo. */
-	if ((pkey = d2i_PUBKEY(NULL, &p, (long)len)) == NULL ||
+	if ((xpk = d2i_X509_PUBKEY(NULL, &p, (long)len)) == NULL ||
 	    p != der + len)
 		goto fail;
-	r = pub_from_evp(k, pkey);
+	r = pub_from_x509_pubkey(k, xpk);
 fail:
-	EVP_PKEY_free(pkey);
+	X509_PUBKEY_free(xpk);
 	ossl_drain();
 	return r;
 }
@@ -340,16 +353,16 @@ pub_from_x509_der(struct sig_pub *k, const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
 	X509 *cert = NULL;
-	EVP_PKEY *pkey;		/* borrowed from cert */
+	const X509_PUBKEY *xpk;	/* borrowed from cert */
 	int r = SP_ERR_KEY;
 
 	if (len > SIG_INPUT_MAX)
 		goto fail;
 	if ((cert = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
 		goto fail;
-	if ((pkey = X509_get0_pubkey(cert)) == NULL)
+	if ((xpk = X509_get_X509_PUBKEY(cert)) == NULL)
 		goto fail;
-	r = pub_from_evp(k, pkey);
+	r = pub_from_x509_pubkey(k, xpk);
 fail:
 	X509_free(cert);
 	ossl_drain();

@@ -445,14 +445,16 @@ test_seeds(void)
 	struct sig_priv k, k2;
 	struct sp_buf n, g;
 	uint8_t seed[SIG_SEED_LEN], out[SIG_SEED_LEN];
-	size_t i;
-	int alg;
+	static const int algs[] = { SIG_ALG_EDDSA, SIG_ALG_ES256 };
+	size_t i, ai;
 
 	sp_buf_init(&n);
 	sp_buf_init(&g);
 	for (i = 0; i < sizeof(seed); i++)
 		seed[i] = (uint8_t)(0xa5 ^ (i * 29));
-	for (alg = SIG_ALG_EDDSA; alg <= SIG_ALG_ES256; alg++) {
+	for (ai = 0; ai < 2; ai++) {
+		int alg = algs[ai];
+
 		CHECK(sig_priv_from_seed(&k, alg, seed) == SP_OK);
 		CHECK(sig_priv_export(&k, out) == SP_OK);
 		CHECK(memcmp(out, seed, sizeof(seed)) == 0);
@@ -467,8 +469,6 @@ test_seeds(void)
 		CHECK(pub_equal(&k.pub, &k2.pub));
 		sig_priv_clear(&k2);
 		sig_priv_clear(&k);
-		if (alg == SIG_ALG_EDDSA)
-			alg = SIG_ALG_ES256 - 1;	/* -8 then -7 */
 	}
 
 	/* P-256: d = 1 gives the base point; 0 and >= n are refused. */
@@ -709,8 +709,10 @@ test_openssl_unsupported(void)
 	sp_buf_init(&cder);
 	sp_buf_init(&cpem);
 	for (i = 0; i < 3; i++) {
-		EVP_PKEY *pkey = i < 2 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]) :
+		EVP_PKEY *pkey = i < 2 ?
+		    EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]) :
 		    EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+
 		if (pkey == NULL)
 			abort();
 		make_spki(pkey, &der, &pem);
@@ -730,6 +732,68 @@ test_openssl_unsupported(void)
 	sp_buf_clear(&pem);
 	sp_buf_clear(&cder);
 	sp_buf_clear(&cpem);
+	ERR_clear_error();
+}
+
+/* SPKI of a P-256 key re-encoded with another point format or with
+ * explicit curve parameters. */
+static int
+spki_variant(struct sp_buf *der, EVP_PKEY *pkey, const char *param,
+    const char *value)
+{
+	EVP_PKEY *dup = EVP_PKEY_dup(pkey);
+	char v[32];
+	unsigned char *d = NULL;
+	int dlen;
+
+	if (dup == NULL || strlen(value) >= sizeof(v))
+		abort();
+	strcpy(v, value);
+	if (EVP_PKEY_set_utf8_string_param(dup, param, v) != 1 ||
+	    (dlen = i2d_PUBKEY(dup, &d)) <= 0 ||
+	    sp_buf_set(der, d, (size_t)dlen) != 0)
+		abort();
+	OPENSSL_free(d);
+	EVP_PKEY_free(dup);
+	return dlen;
+}
+
+static void
+test_spki_forms(void)
+{
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	struct sp_buf der, pem;
+	struct sig_pub pu, p;
+
+	if (pkey == NULL)
+		abort();
+	sp_buf_init(&der);
+	sp_buf_init(&pem);
+	make_spki(pkey, &der, &pem);
+	CHECK(sig_pub_from_spki(&pu, der.ptr, der.len) == SP_OK);
+	/* Compressed point in the SPKI: same key. */
+	CHECK(spki_variant(&der, pkey, "point-format", "compressed") < 91);
+	CHECK(sig_pub_from_spki(&p, der.ptr, der.len) == SP_OK);
+	CHECK(pub_equal(&p, &pu));
+	sig_pub_clear(&p);
+	/* Hybrid (06/07) point: refused like in sig_pub_from_raw. */
+	spki_variant(&der, pkey, "point-format", "hybrid");
+	CHECK(sig_pub_from_spki(&p, der.ptr, der.len) == SP_ERR_KEY);
+	/* Explicit curve parameters (forbidden by RFC 5480): refused. */
+	spki_variant(&der, pkey, "encoding", "explicit");
+	CHECK(sig_pub_from_spki(&p, der.ptr, der.len) ==
+	    SP_ERR_UNSUPPORTED_ALG);
+	/* An SPKI whose point is off the curve: y flipped in the last byte
+	 * of the DER (the BIT STRING ends the structure). */
+	make_spki(pkey, &der, &pem);
+	der.ptr[der.len - 1] ^= 1;
+	CHECK(sig_pub_from_spki(&p, der.ptr, der.len) == SP_ERR_KEY);
+	CHECK(sig_pub_from_file_bytes(&p, der.ptr, der.len) == SP_ERR_KEY);
+	sig_pub_clear(&p);
+	sig_pub_clear(&pu);
+	EVP_PKEY_free(pkey);
+	sp_buf_clear(&der);
+	sp_buf_clear(&pem);
 	ERR_clear_error();
 }
 
@@ -785,10 +849,19 @@ test_dcc_certs(void)
 	sp_buf_clear(&pk);
 }
 
-/* A raw 32-byte Ed25519 key file. */
+/* A raw 32-byte Ed25519 key file; Ed25519 SPKI built by hand (RFC 8410). */
 static void
 test_file_raw(void)
 {
+	static const uint8_t spki_head[] = {
+		0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70,
+		0x03, 0x21, 0x00,
+	};
+	static const uint8_t spki_head_null[] = {
+		0x30, 0x2c, 0x30, 0x07, 0x06, 0x03, 0x2b, 0x65, 0x70,
+		0x05, 0x00, 0x03, 0x21, 0x00,
+	};
+	uint8_t spki[sizeof(spki_head_null) + 32];
 	struct sig_priv k;
 	struct sig_pub p;
 
@@ -796,6 +869,15 @@ test_file_raw(void)
 	CHECK(sig_pub_from_file_bytes(&p, k.pub.raw, 32) == SP_OK);
 	CHECK(pub_equal(&p, &k.pub));
 	sig_pub_clear(&p);
+	memcpy(spki, spki_head, sizeof(spki_head));
+	memcpy(spki + sizeof(spki_head), k.pub.raw, 32);
+	CHECK(sig_pub_from_spki(&p, spki, sizeof(spki_head) + 32) == SP_OK);
+	CHECK(pub_equal(&p, &k.pub));
+	sig_pub_clear(&p);
+	/* Parameters must be absent for Ed25519. */
+	memcpy(spki, spki_head_null, sizeof(spki_head_null));
+	memcpy(spki + sizeof(spki_head_null), k.pub.raw, 32);
+	CHECK(sig_pub_from_spki(&p, spki, sizeof(spki)) == SP_ERR_KEY);
 	sig_priv_clear(&k);
 }
 
@@ -814,6 +896,7 @@ main(void)
 	test_openssl_keys("ED25519", SIG_ALG_EDDSA);
 	test_openssl_keys("EC", SIG_ALG_ES256);
 	test_openssl_unsupported();
+	test_spki_forms();
 	test_dcc_certs();
 	test_file_raw();
 	return check_report("test_sig");
