@@ -90,7 +90,8 @@ static enum insp_step
 step_of(int err)
 {
 	if (is_cbor_err(err) || err == SP_ERR_CLAIMS ||
-	    err == SP_ERR_VERSION || err == SP_ERR_COSE ||
+	    err == SP_ERR_TOO_LARGE || err == SP_ERR_VERSION ||
+	    err == SP_ERR_COSE ||
 	    err == SP_ERR_COSE_TAG || err == SP_ERR_COSE_HEADER)
 		return INSP_STEP_DECODE;
 	if (err == SP_ERR_EXPIRED || err == SP_ERR_STALE ||
@@ -258,19 +259,18 @@ read_numeric_date(struct cbor_reader *r, int64_t *t, bool up)
 /* Reads the CWT claims we act on from the payload map; other keys are
  * skipped (they are the token type's business, e.g. DCC's -260). */
 static int
-read_claims(struct insp_result *res)
+read_claims(struct insp_result *res, const uint8_t *p, size_t len)
 {
 	struct cbor_reader r;
 	struct cbor_item key;
 	uint64_t n, i;
 	int ret;
 
-	if (res->payload_len == 0)
+	if (len == 0)
 		return SP_ERR_CBOR_TRUNCATED;
-	if ((ret = cbor_check(res->payload, res->payload_len, &insp_limits, 0,
-	    NULL)) != SP_OK)
+	if ((ret = cbor_check(p, len, &insp_limits, 0, NULL)) != SP_OK)
 		return ret;
-	cbor_reader_init(&r, res->payload, res->payload_len);
+	cbor_reader_init(&r, p, len);
 	if ((ret = cbor_read_map(&r, &n)) != SP_OK)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -355,7 +355,8 @@ run_hc1(struct insp_result *res, const struct insp_opts *o)
 	}
 	res->payload = m.payload;
 	res->payload_len = m.payload_len;
-	set_step(res, INSP_STEP_DECODE, read_claims(res));
+	set_step(res, INSP_STEP_DECODE, read_claims(res, m.payload,
+	    m.payload_len));
 	if (res->step[INSP_STEP_DECODE] != INSP_PASS)
 		return;
 
@@ -379,8 +380,8 @@ run_hc1(struct insp_result *res, const struct insp_opts *o)
 
 /* ---- SP1: stadspas presentation --------------------------------------- */
 
-/* Tries buf as a COSE_Sign1 (also wrapped in a bstr) to show its alg and
- * kid before, or without, verification. */
+/* Tries an item as a COSE_Sign1 (also wrapped in a bstr) to show its alg,
+ * kid and CWT validity claims before, or without, verification. */
 static bool
 try_header(struct insp_result *res, const struct cbor_item *it)
 {
@@ -391,11 +392,17 @@ try_header(struct insp_result *res, const struct cbor_item *it)
 	if (n == 0 || cose_sign1_decode(&m, p, n, 0) != SP_OK)
 		return false;
 	take_header(res, &m);
+	if (m.payload != NULL && read_claims(res, m.payload, m.payload_len) !=
+	    SP_OK)
+		res->has_iss = res->has_iat = res->has_exp = res->has_nbf =
+		    false;
 	return true;
 }
 
 /* The issuer-signed credential is the first COSE_Sign1 found at the top
- * level or among the top-level array's or map's values. */
+ * level or among the top-level array's or map's values (a presentation
+ * is [version, credential, disclosures, proof, key binding]; looking
+ * for it rather than at index 1 also shows damaged or future layouts). */
 static void
 sp1_header(struct insp_result *res)
 {
@@ -507,8 +514,6 @@ run_sp1(struct insp_result *res, const struct insp_opts *o)
 	set_step(res, INSP_STEP_DECODE, SP_OK);
 	set_step(res, INSP_STEP_VERIFY, SP_OK);
 	res->verified = true;
-	res->has_exp = true;
-	res->exp = sp_presentation_expiry(res->pres);
 	if (o->at != INSP_NO_TIME)
 		set_step(res, INSP_STEP_TIME, SP_OK);
 	if (!res->has_alg) {
