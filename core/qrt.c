@@ -105,7 +105,8 @@ qrt_deflate(struct sp_buf *out, const uint8_t *in, size_t len, int level)
 	zs.next_out = out->ptr + start;
 	zs.avail_out = (uInt)bound;
 	if ((zr = deflate(&zs, Z_FINISH)) != Z_STREAM_END) {
-		r = zr == Z_OK || zr == Z_BUF_ERROR ? SP_ERR_INTERNAL :
+		/* Z_OK/Z_BUF_ERROR: the bound was too small, a zlib bug. */
+		r = (zr == Z_OK || zr == Z_BUF_ERROR) ? SP_ERR_INTERNAL :
 		    zlib_err(zr);
 		goto fail;
 	}
