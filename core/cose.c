@@ -201,33 +201,63 @@ cose_sig_structure(struct sp_buf *out, const uint8_t *prot, size_t prot_len,
 	return cbor_enc_finish(&e);
 }
 
+/* Builds the Sig_structure and checks the signature with alg. */
+static int
+verify_with(const struct cose_sign1 *m, const struct sig_pub *k, int alg,
+    const uint8_t *aad, size_t aad_len, const uint8_t *payload,
+    size_t payload_len)
+{
+	struct sp_buf tbs;
+	int ret;
+
+	sp_buf_init(&tbs);
+	ret = cose_sig_structure(&tbs, m->prot, m->prot_empty_map ? 0 :
+	    m->prot_len, aad, aad_len, payload, payload_len);
+	if (ret == SP_OK)
+		ret = sig_verify(k, alg, tbs.ptr, tbs.len, m->sig, m->sig_len);
+	sp_buf_clear(&tbs);
+	return ret;
+}
+
+static bool
+alg_usable(const struct cose_sign1 *m)
+{
+	return m->has_alg && !m->alg_is_text && m->alg >= INT32_MIN &&
+	    m->alg <= INT32_MAX && sig_alg_supported((int)m->alg);
+}
+
 int
 cose_sign1_verify(const struct cose_sign1 *m, const struct sig_pub *k,
     const uint8_t *aad, size_t aad_len, const uint8_t *detached,
     size_t detached_len)
 {
-	struct sp_buf tbs;
-	const uint8_t *payload;
-	size_t payload_len;
-	int ret;
-
 	if (m == NULL || k == NULL || (m->payload != NULL) == (detached != NULL))
 		return SP_ERR_INVALID_ARG;
-	if (!m->has_alg || m->alg_is_text || !sig_alg_supported((int)m->alg) ||
-	    m->alg < INT32_MIN || m->alg > INT32_MAX)
+	if (!alg_usable(m))
 		return SP_ERR_UNSUPPORTED_ALG;
 	if (k->alg != m->alg)
 		return SP_ERR_KEY_MISMATCH;
-	payload = m->payload != NULL ? m->payload : detached;
-	payload_len = m->payload != NULL ? m->payload_len : detached_len;
-	sp_buf_init(&tbs);
-	ret = cose_sig_structure(&tbs, m->prot, m->prot_empty_map ? 0 :
-	    m->prot_len, aad, aad_len, payload, payload_len);
-	if (ret == SP_OK)
-		ret = sig_verify(k, (int)m->alg, tbs.ptr, tbs.len, m->sig,
-		    m->sig_len);
-	sp_buf_clear(&tbs);
-	return ret;
+	if (m->payload != NULL)
+		return verify_with(m, k, (int)m->alg, aad, aad_len,
+		    m->payload, m->payload_len);
+	return verify_with(m, k, (int)m->alg, aad, aad_len, detached,
+	    detached_len);
+}
+
+int
+cose_sign1_verify_keyalg(const struct cose_sign1 *m, const struct sig_pub *k,
+    const uint8_t *aad, size_t aad_len)
+{
+	if (m == NULL || k == NULL || m->payload == NULL)
+		return SP_ERR_INVALID_ARG;
+	if (m->has_alg) {
+		if (!alg_usable(m))
+			return SP_ERR_UNSUPPORTED_ALG;
+		if (k->alg != m->alg)
+			return SP_ERR_KEY_MISMATCH;
+	}
+	return verify_with(m, k, k->alg, aad, aad_len, m->payload,
+	    m->payload_len);
 }
 
 int
@@ -238,7 +268,7 @@ cose_sign1_sign(struct sp_buf *out, const struct sig_priv *k,
 	struct sp_buf prot, tbs;
 	struct cbor_enc e;
 	uint8_t sig[SIG_MAX_LEN];
-	size_t sig_len = 0;
+	size_t sig_len = 0, n_hdr;
 	int ret = SP_ERR_INVALID_ARG;
 
 	sp_buf_init(&prot);
@@ -246,11 +276,17 @@ cose_sign1_sign(struct sp_buf *out, const struct sig_priv *k,
 	if (out == NULL || k == NULL || kid_len > COSE_MAX_KID ||
 	    (payload == NULL && payload_len != 0))
 		goto fail;
-	/* Protected header, keys in deterministic order 1, 3, 4. */
+	/* Protected header, keys in deterministic order 1, 3, 4; an empty
+	 * header is the empty byte string (RFC 9052 section 3). */
+	n_hdr = (flags & COSE_F_ALG_IMPLIED ? 0u : 1u) + (cty >= 0 ? 1u : 0u) +
+	    (kid != NULL ? 1u : 0u);
 	cbor_enc_init(&e, &prot);
-	cbor_put_map(&e, (size_t)1 + (cty >= 0 ? 1u : 0u) + (kid != NULL ? 1u : 0u));
-	cbor_put_uint(&e, COSE_HDR_ALG);
-	cbor_put_int(&e, k->alg);
+	if (n_hdr > 0)
+		cbor_put_map(&e, n_hdr);
+	if (!(flags & COSE_F_ALG_IMPLIED)) {
+		cbor_put_uint(&e, COSE_HDR_ALG);
+		cbor_put_int(&e, k->alg);
+	}
 	if (cty >= 0) {
 		cbor_put_uint(&e, COSE_HDR_CTY);
 		cbor_put_uint(&e, (uint64_t)cty);
@@ -362,8 +398,8 @@ cose_key_field(struct cose_key_parts *p, struct cbor_reader *r,
 	}
 }
 
-int
-cose_key_decode(struct sig_pub *k, struct cbor_reader *r)
+static int
+key_decode(struct sig_pub *k, struct cbor_reader *r, bool vouched)
 {
 	struct cose_key_parts p = { .kty = -1, .crv = -1 };
 	uint64_t n, i;
@@ -385,7 +421,8 @@ cose_key_decode(struct sig_pub *k, struct cbor_reader *r)
 		if (p.x_len != SIG_ED25519_PK_LEN || p.y != NULL ||
 		    p.has_y_bool)
 			return SP_ERR_KEY;
-		return sig_pub_from_raw(k, SIG_ALG_EDDSA, p.x, p.x_len);
+		return vouched ? sig_pub_from_raw_vouched(k, SIG_ALG_EDDSA, p.x,
+		    p.x_len) : sig_pub_from_raw(k, SIG_ALG_EDDSA, p.x, p.x_len);
 	}
 	if (p.kty == COSE_KTY_EC2 && p.crv == COSE_CRV_P256) {
 		uint8_t pt[33];
@@ -404,4 +441,16 @@ cose_key_decode(struct sig_pub *k, struct cbor_reader *r)
 	if (p.kty == COSE_KTY_OKP || p.kty == COSE_KTY_EC2)
 		return SP_ERR_UNSUPPORTED_ALG;
 	return SP_ERR_KEY;
+}
+
+int
+cose_key_decode(struct sig_pub *k, struct cbor_reader *r)
+{
+	return key_decode(k, r, false);
+}
+
+int
+cose_key_decode_vouched(struct sig_pub *k, struct cbor_reader *r)
+{
+	return key_decode(k, r, true);
 }

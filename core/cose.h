@@ -56,6 +56,9 @@ enum cose_flags {
 	COSE_F_STRICT = 1u << 3,	/* decode: deterministic CBOR, alg
 					 * and kid only in the protected
 					 * header, no unknown labels */
+	COSE_F_ALG_IMPLIED = 1u << 4,	/* encode: no alg header; the key
+					 * fixes it (verify with
+					 * cose_sign1_verify_keyalg) */
 };
 
 /* A decoded COSE_Sign1. All pointers borrow from the decoded buffer. */
@@ -102,9 +105,20 @@ SP_NODISCARD int cose_sign1_verify(const struct cose_sign1 *m,
     const uint8_t *detached, size_t detached_len);
 
 /*
+ * As cose_sign1_verify (attached payload), for messages whose algorithm is
+ * fixed by the key rather than named in a header (stadspas key-binding
+ * signatures: the pass's holder COSE_Key fixes it). An alg header, if
+ * present anyway, must match the key.
+ */
+SP_NODISCARD int cose_sign1_verify_keyalg(const struct cose_sign1 *m,
+    const struct sig_pub *k, const uint8_t *aad, size_t aad_len);
+
+/*
  * Appends a COSE_Sign1 signed by k, with protected header {1: alg,
  * [3: cty,] [4: kid]} (cty < 0 or kid == NULL leave them out) and an
- * empty unprotected header. flags: COSE_F_TAGGED, COSE_F_DETACHED.
+ * empty unprotected header. flags: COSE_F_TAGGED, COSE_F_DETACHED,
+ * COSE_F_ALG_IMPLIED (leave alg out; with no kid and no cty the protected
+ * header is then the empty byte string).
  */
 int cose_sign1_sign(struct sp_buf *out, const struct sig_priv *k,
     const uint8_t *kid, size_t kid_len, int64_t cty, const uint8_t *payload,
@@ -125,5 +139,8 @@ void cose_key_encode(struct cbor_enc *e, const struct sig_pub *k);
  * curves (Ed448, P-384, ...) give SP_ERR_UNSUPPORTED_ALG; private parts
  * (-4) are refused with SP_ERR_KEY. */
 int cose_key_decode(struct sig_pub *k, struct cbor_reader *r);
+/* The same for a key a verified signature vouches for (see
+ * sig_pub_from_raw_vouched). */
+int cose_key_decode_vouched(struct sig_pub *k, struct cbor_reader *r);
 
 #endif /* STADSPAS_CORE_COSE_H */

@@ -196,8 +196,6 @@ sp_key_free(struct sp_key **kp)
 struct leaf {
 	int key;
 	struct sp_buf value;	/* encoded CBOR value */
-	char group[PASS_MAX_SCOPE + 1];	/* category it belongs to, or "" */
-	bool is_category;
 };
 
 struct sp_pass_builder {
@@ -311,8 +309,6 @@ leaf_add(struct sp_pass_builder *b, int key)
 	l = &b->leaves[b->n];
 	sp_buf_reset(&l->value);
 	l->key = key;
-	l->group[0] = 0;
-	l->is_category = false;
 	return l;
 }
 
@@ -340,8 +336,6 @@ sp_pass_builder_add_text(struct sp_pass_builder *b, int key,
 	if (key == SP_CLAIM_CATEGORY) {
 		if (n > PASS_MAX_SCOPE || n == 0 || strchr(value, '/'))
 			return SP_ERR_INVALID_ARG;
-		memcpy(l->group, value, n + 1);
-		l->is_category = true;
 	}
 	cbor_enc_init(&e, &l->value);
 	cbor_put_tstr(&e, value, n);
@@ -376,7 +370,8 @@ sp_pass_builder_add_bool(struct sp_pass_builder *b, int key, bool value)
 	return leaf_commit(b, &e);
 }
 
-/* Limit leaves carry [scope, 16 bytes]; group = the scope's category. */
+/* Limit leaves carry [scope, 16 bytes]. A tag's scope is
+ * "category/period", a tag key's is the bare category. */
 static int
 add_limit(struct sp_pass_builder *b, int key, const char *scope,
     const uint8_t v[SP_TAG_LEN], bool scope_has_period)
@@ -384,7 +379,7 @@ add_limit(struct sp_pass_builder *b, int key, const char *scope,
 	struct leaf *l = leaf_add(b, key);
 	struct cbor_enc e;
 	const char *slash;
-	size_t n, cat_len;
+	size_t n;
 
 	if (l == NULL || scope == NULL || v == NULL ||
 	    (n = strlen(scope)) == 0 || n > PASS_MAX_SCOPE)
@@ -393,9 +388,6 @@ add_limit(struct sp_pass_builder *b, int key, const char *scope,
 	if (scope_has_period != (slash != NULL) ||
 	    (slash != NULL && (slash == scope || slash[1] == 0)))
 		return SP_ERR_INVALID_ARG;
-	cat_len = slash != NULL ? (size_t)(slash - scope) : n;
-	memcpy(l->group, scope, cat_len);
-	l->group[cat_len] = 0;
 	cbor_enc_init(&e, &l->value);
 	cbor_put_array(&e, 2);
 	cbor_put_tstr(&e, scope, n);
@@ -438,35 +430,49 @@ sp_limit_tag_derive(uint8_t tag[SP_TAG_LEN], const uint8_t *key,
 }
 
 /*
- * Leaf order: each category leaf directly followed by one limit leaf of the
- * same category, these pairs first (so each pair shares a parent node and a
- * typical presentation needs few proof nodes), then everything else in the
- * order added.
+ * Leaf layout (docs/FORMATS.md, "Commitment"): region A holds every claim
+ * except limit tags and keys, in the order added, padded with padding
+ * leaves to a power of two P >= |B|; region B holds the limit tags and
+ * keys. RFC 6962's split then makes region A the root's left subtree, so a
+ * limited offer's presentation (one limit claim) needs one proof node for
+ * all of region A plus about log2 |B| more. order[i] is a builder leaf
+ * index, or PAD_LEAF.
  */
-static size_t
-leaf_order(const struct sp_pass_builder *b, size_t order[SD_MAX_LEAVES])
-{
-	bool used[SD_MAX_LEAVES] = { false };
-	size_t i, j, m = 0;
+#define PAD_LEAF SIZE_MAX
 
-	for (i = 0; i < b->n; i++) {
-		if (!b->leaves[i].is_category)
-			continue;
-		for (j = 0; j < b->n; j++) {
-			if (used[j] || b->leaves[j].is_category ||
-			    b->leaves[j].group[0] == 0 ||
-			    strcmp(b->leaves[j].group, b->leaves[i].group))
-				continue;
-			order[m++] = i;
-			order[m++] = j;
-			used[i] = used[j] = true;
-			break;
-		}
-	}
+static bool
+is_limit_leaf(const struct leaf *l)
+{
+	return l->key == SP_CLAIM_LIMIT_TAG || l->key == SP_CLAIM_LIMIT_KEY;
+}
+
+static int
+leaf_order(const struct sp_pass_builder *b, size_t order[SD_MAX_LEAVES],
+    size_t *n_out)
+{
+	size_t i, m = 0, na = 0, nb = 0, p = 1;
+
 	for (i = 0; i < b->n; i++)
-		if (!used[i])
+		nb += is_limit_leaf(&b->leaves[i]);
+	na = b->n - nb;
+	if (na > 0 && nb > 0) {
+		while (p < na || p < nb)
+			p *= 2;
+	} else {
+		p = na;
+	}
+	if (p + nb > SD_MAX_LEAVES)
+		return SP_ERR_TOO_LARGE;
+	for (i = 0; i < b->n; i++)
+		if (!is_limit_leaf(&b->leaves[i]))
 			order[m++] = i;
-	return m;
+	while (m < p)
+		order[m++] = PAD_LEAF;
+	for (i = 0; i < b->n; i++)
+		if (is_limit_leaf(&b->leaves[i]))
+			order[m++] = i;
+	*n_out = m;
+	return SP_OK;
 }
 
 static void
@@ -489,7 +495,8 @@ salt_for(uint8_t salt[SD_SALT_LEN], const uint8_t *seed, size_t i)
 	sodium_memzero(h, sizeof(h));
 }
 
-/* Encodes leaf [salt, key, value] into out (reset first). */
+/* Encodes leaf [salt, key, value] into out (reset first); l == NULL is a
+ * padding leaf [salt, 0, null]. */
 static int
 leaf_encode(struct sp_buf *out, const uint8_t salt[SD_SALT_LEN],
     const struct leaf *l)
@@ -500,9 +507,20 @@ leaf_encode(struct sp_buf *out, const uint8_t salt[SD_SALT_LEN],
 	cbor_enc_init(&e, out);
 	cbor_put_array(&e, 3);
 	cbor_put_bstr(&e, salt, SD_SALT_LEN);
-	cbor_put_uint(&e, (uint64_t)l->key);
-	cbor_put_raw(&e, l->value.ptr, l->value.len);
+	if (l == NULL) {
+		cbor_put_uint(&e, 0);
+		cbor_put_null(&e);
+	} else {
+		cbor_put_uint(&e, (uint64_t)l->key);
+		cbor_put_raw(&e, l->value.ptr, l->value.len);
+	}
 	return cbor_enc_finish(&e);
+}
+
+static const struct leaf *
+leaf_at(const struct sp_pass_builder *b, size_t slot)
+{
+	return slot == PAD_LEAF ? NULL : &b->leaves[slot];
 }
 
 static int
@@ -563,10 +581,11 @@ sp_pass_issue(uint8_t **out, size_t *out_len,
 	if (out == NULL || out_len == NULL || b == NULL || issuer == NULL ||
 	    b->exp == 0 || !b->has_status || b->holder.len == 0 || b->n == 0)
 		goto fail;
-	n = leaf_order(b, order);
+	if ((r = leaf_order(b, order, &n)) != SP_OK)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		salt_for(salts[i], seed_salts, i);
-		if ((r = leaf_encode(&leaf, salts[i], &b->leaves[order[i]])) !=
+		if ((r = leaf_encode(&leaf, salts[i], leaf_at(b, order[i]))) !=
 		    SP_OK)
 			goto fail;
 		sd_leaf_hash(hashes[i], leaf.ptr, leaf.len);
@@ -587,7 +606,7 @@ sp_pass_issue(uint8_t **out, size_t *out_len,
 	cbor_put_raw(&e, cred.ptr, cred.len);
 	cbor_put_array(&e, n);
 	for (i = 0; i < n && cbor_enc_finish(&e) == SP_OK; i++) {
-		if ((r = leaf_encode(&leaf, salts[i], &b->leaves[order[i]])) !=
+		if ((r = leaf_encode(&leaf, salts[i], leaf_at(b, order[i]))) !=
 		    SP_OK)
 			goto fail;
 		cbor_put_raw(&e, leaf.ptr, leaf.len);

@@ -41,9 +41,10 @@ struct leaf_view {
 	size_t idx;
 };
 
-/* Reads salt, key and value (three items) into v. */
+/* Reads salt, key and value (three items) into v. Key 0 marks a padding
+ * leaf (value null): allowed in an issued pass, never disclosed. */
 static int
-leaf_parts(struct cbor_reader *r, struct leaf_view *v)
+leaf_parts(struct cbor_reader *r, struct leaf_view *v, bool allow_padding)
 {
 	struct cbor_reader peek;
 	const uint8_t *salt;
@@ -59,9 +60,14 @@ leaf_parts(struct cbor_reader *r, struct leaf_view *v)
 	v->key = r->p;
 	if ((ret = cbor_read_uint(r, &v->key_num)) != SP_OK)
 		return ret == SP_ERR_CBOR_TYPE ? SP_ERR_DISCLOSURE : ret;
-	if (v->key_num == 0 || v->key_num > 255)
+	if ((v->key_num == 0 && !allow_padding) || v->key_num > 255)
 		return SP_ERR_DISCLOSURE;
 	v->key_len = (size_t)(r->p - v->key);
+	if (v->key_num == 0) {
+		v->value = r->p;
+		v->value_len = 1;
+		return cbor_read_null(r) ? SP_OK : SP_ERR_CLAIMS;
+	}
 	return item_span(r, &v->value, &v->value_len);
 }
 
@@ -130,7 +136,7 @@ issued_parse(struct issued_view *iv, const uint8_t *buf, size_t len)
 		v->raw = r.p;
 		if (cbor_read_array(&r, &three) != SP_OK || three != 3)
 			return SP_ERR_CLAIMS;
-		if ((ret = leaf_parts(&r, v)) != SP_OK)
+		if ((ret = leaf_parts(&r, v, true)) != SP_OK)
 			return ret;
 		v->raw_len = (size_t)(r.p - v->raw);
 		v->idx = (size_t)i;
@@ -170,6 +176,14 @@ leaf_wanted(const struct leaf_view *v, const struct sp_present_opts *o)
 
 	if (limit_scope(v, &s, &n, &bytes))
 		return scope_listed(o->scopes, o->scope_count, s, n);
+	if (v->key_num == SP_CLAIM_CATEGORY) {
+		struct cbor_reader r;
+
+		cbor_reader_init(&r, v->value, v->value_len);
+		if (cbor_read_tstr(&r, &s, &n) == SP_OK &&
+		    scope_listed(o->scopes, o->scope_count, s, n))
+			return true;
+	}
 	return int_listed(o->disclose, o->disclose_count, v->key_num);
 }
 
@@ -310,7 +324,7 @@ sp_present(uint8_t **out, size_t *out_len, const uint8_t *issued,
 	if ((r = kb_payload(&kbp, opts)) != SP_OK)
 		goto fail;
 	if ((r = cose_sign1_sign(&pres, &holder->priv, NULL, 0, -1, kbp.ptr,
-	    kbp.len, aad, sizeof(aad), 0)) != SP_OK)
+	    kbp.len, aad, sizeof(aad), COSE_F_ALG_IMPLIED)) != SP_OK)
 		goto fail;
 	if ((*out = malloc(pres.len)) == NULL) {
 		r = SP_ERR_NOMEM;
@@ -485,7 +499,7 @@ disclosures_parse(struct pres_view *pv, struct cbor_reader *r)
 		    cbor_read_uint(r, &idx) != SP_OK || idx >= SD_MAX_LEAVES)
 			return SP_ERR_DISCLOSURE;
 		pv->d[i].idx = (size_t)idx;
-		if ((ret = leaf_parts(r, &pv->d[i])) != SP_OK)
+		if ((ret = leaf_parts(r, &pv->d[i], false)) != SP_OK)
 			return ret;
 	}
 	return SP_OK;
@@ -684,10 +698,10 @@ holder_verify(const struct pres_view *pv, const struct pass_claims *c,
 	int ret;
 
 	cbor_reader_init(&r, c->cnf_key, c->cnf_key_len);
-	if ((ret = cose_key_decode(&hk, &r)) != SP_OK)
+	if ((ret = cose_key_decode_vouched(&hk, &r)) != SP_OK)
 		return SP_ERR_CLAIMS;
 	crypto_hash_sha256(aad, buf, pv->kb_off);
-	ret = cose_sign1_verify(&pv->kb, &hk, aad, sizeof(aad), NULL, 0);
+	ret = cose_sign1_verify_keyalg(&pv->kb, &hk, aad, sizeof(aad));
 	sig_pub_clear(&hk);
 	return ret == SP_OK ? SP_OK : SP_ERR_HOLDER_BINDING;
 }

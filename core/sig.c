@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sodium.h>
+#include <stdbool.h>
 
 #define P256_COORD_LEN 32
 #define P256_DER_SIG_MAX 72	/* SEQUENCE of two INTEGERs of <= 33 bytes */
@@ -215,8 +216,25 @@ fail:
 	return r;
 }
 
+static int pub_from_raw(struct sig_pub *k, int alg, const uint8_t *raw,
+    size_t len, bool subgroup_check);
+
 int
 sig_pub_from_raw(struct sig_pub *k, int alg, const uint8_t *raw, size_t len)
+{
+	return pub_from_raw(k, alg, raw, len, true);
+}
+
+int
+sig_pub_from_raw_vouched(struct sig_pub *k, int alg, const uint8_t *raw,
+    size_t len)
+{
+	return pub_from_raw(k, alg, raw, len, false);
+}
+
+static int
+pub_from_raw(struct sig_pub *k, int alg, const uint8_t *raw, size_t len,
+    bool subgroup_check)
 {
 	uint8_t pt[SIG_P256_PK_LEN];
 	EVP_PKEY *pkey = NULL;
@@ -234,8 +252,8 @@ sig_pub_from_raw(struct sig_pub *k, int alg, const uint8_t *raw, size_t len)
 		/* Canonical, not of small order, in the prime-order subgroup:
 		 * no honestly generated key fails this. */
 		r = SP_ERR_KEY;
-		if (len != SIG_ED25519_PK_LEN ||
-		    crypto_core_ed25519_is_valid_point(raw) != 1)
+		if (len != SIG_ED25519_PK_LEN || (subgroup_check &&
+		    crypto_core_ed25519_is_valid_point(raw) != 1))
 			goto fail;
 		memcpy(k->raw, raw, SIG_ED25519_PK_LEN);
 		k->raw_len = SIG_ED25519_PK_LEN;

@@ -57,6 +57,15 @@ const char *sig_alg_name(int alg);
  */
 int sig_pub_from_raw(struct sig_pub *k, int alg, const uint8_t *raw,
     size_t len);	/* Ed25519: 32; P-256: 65 (04..) or 33 (02/03..) */
+/*
+ * As sig_pub_from_raw, for a key that a verified issuer signature vouches
+ * for (the holder key inside a pass): Ed25519 skips the prime-order
+ * subgroup check, a full scalar multiplication. Verification still refuses
+ * non-canonical and small-order keys, so no forgery gets easier; only a
+ * key with a small-order component (never honestly generated) would pass.
+ */
+int sig_pub_from_raw_vouched(struct sig_pub *k, int alg, const uint8_t *raw,
+    size_t len);
 int sig_pub_from_p256_xy(struct sig_pub *k, const uint8_t x[32],
     const uint8_t y[32]);
 /* DER SubjectPublicKeyInfo (Ed25519 or P-256). */

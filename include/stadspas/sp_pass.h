@@ -131,16 +131,18 @@ struct sp_present_opts {
 	uint64_t counter;		/* per-offer counter, with offer */
 	const int *disclose;		/* claim keys to disclose */
 	size_t disclose_count;
-	const char *const *scopes;	/* which limit tags/keys to disclose
-					 * (their scope/category text) */
+	const char *const *scopes;	/* categories ("sport") and limit
+					 * scopes ("sport/2026", "swim") to
+					 * disclose */
 	size_t scope_count;
 };
 
 /*
  * Builds a presentation from an issued pass and the holder key it is bound
  * to. Discloses every claim whose key is in disclose (all leaves with that
- * key), and the limit tags / limit keys whose scope ("sport/2026") or
- * category ("swim") is in scopes; nothing else. Writes the CBOR
+ * key), the category claims whose value is in scopes ("sport"), and the
+ * limit tags / limit keys whose scope ("sport/2026") or category ("swim")
+ * is in scopes; nothing else. Writes the CBOR
  * presentation to *out (free with sp_bytes_free). SP_ERR_KEY_MISMATCH if
  * holder is not the key the pass is bound to.
  */

@@ -354,8 +354,12 @@ test_qr_roundtrip(void)
 		CHECK(back_len == len && memcmp(back, pres, len) == 0);
 		CHECK(sp_presentation_verify(&p, f.trust, &vo, back,
 		    back_len) == SP_OK);
-		CHECK(sp_qr_decode(&back, &back_len, "HC1:6BFOXN", 10) ==
-		    SP_ERR_PREFIX || back_len == len);
+		sp_bytes_free(back, back_len);
+		back = NULL;
+		/* A DCC string is not a stadspas presentation. */
+		CHECK(sp_qr_decode(&back, &back_len, "HC1:BB8", 7) ==
+		    SP_ERR_PREFIX);
+		back_len = 0;
 	}
 	sp_presentation_free(&p);
 	free(qr);
