@@ -37,7 +37,10 @@ enum cbor_simple {
 /* ---- Encoder ---------------------------------------------------------- */
 
 /* Appends to a caller-owned buffer. Errors are sticky: after the first
- * failure every put is a no-op and cbor_enc_finish() returns the error. */
+ * failure every put is a no-op and cbor_enc_finish() returns the error
+ * (SP_ERR_NOMEM/SP_ERR_TOO_LARGE from the buffer, SP_ERR_INVALID_ARG for a
+ * NULL out or pointer with a non-zero length, SP_ERR_CBOR_UTF8 for a text
+ * string that is not valid UTF-8). Not thread-safe per encoder. */
 struct cbor_enc {
 	struct sp_buf *out;	/* borrowed */
 	int err;
@@ -61,7 +64,9 @@ void cbor_put_map(struct cbor_enc *e, size_t n);
 void cbor_put_tag(struct cbor_enc *e, uint64_t tag);
 void cbor_put_bool(struct cbor_enc *e, bool v);
 void cbor_put_null(struct cbor_enc *e);
-/* Simple value 0..19 or 32..255 (20..23 have their own puts). */
+/* Simple value 0..19 or 32..255 (20..22 have their own puts; 20..23 are
+ * accepted too, so undefined is cbor_put_simple(e, CBOR_UNDEFINED));
+ * 24..31 set SP_ERR_INVALID_ARG. */
 void cbor_put_simple(struct cbor_enc *e, uint8_t v);
 /* Shortest of half/single/double that represents v exactly; NaN as f97e00. */
 void cbor_put_float(struct cbor_enc *e, double v);
@@ -77,8 +82,18 @@ struct cbor_limits {
 	size_t max_count;	/* elements of one array / pairs of one map */
 	size_t max_str;		/* bytes of one string */
 };
+/*
+ * Precisely: an array, map or tag opened inside d open arrays/maps/tags
+ * needs d + 1 <= max_depth (so 0 allows scalars only; [[1]] needs 2);
+ * max_depth is capped at 64 whatever the caller asks. max_items counts
+ * every head except string chunks and breaks (a tag is a head too).
+ * max_str applies to the total length of an indefinite string. Inputs over
+ * 4 GiB are SP_ERR_TOO_LARGE whatever max_len says.
+ */
 
-/* Sensible caps for small signed objects (passes, presentations). */
+/* Sensible caps for small signed objects (passes, presentations):
+ * { max_len 65536, max_depth 16, max_items 4096, max_count 256,
+ *   max_str 16384 }. */
 extern const struct cbor_limits cbor_limits_default;
 
 enum cbor_flags {
@@ -101,6 +116,20 @@ enum cbor_flags {
  * integer and string keys), invalid UTF-8 in text strings.
  * On failure returns a SP_ERR_CBOR_* code (or SP_ERR_TOO_LARGE) and, if
  * err_off is not NULL, the byte offset where the problem was found.
+ *
+ * Details. lim NULL means cbor_limits_default. Duplicate keys: integers,
+ * strings (definite or chunked), simple values and floats (after widening
+ * to double, so f93c00 == fa3f800000; 0.0 != -0.0) compare by value;
+ * arrays, maps and tagged keys by their encoded bytes. With
+ * CBOR_F_DETERMINISTIC additionally: NaN only as f97e00, and tags 2/3 on a
+ * byte string use preferred bignum serialization (RFC 8949 3.4.3: no
+ * leading zero byte, more than 8 bytes), else SP_ERR_CBOR_NONCANONICAL.
+ * err_off: the head of the offending item (limit, depth, non-canonical,
+ * malformed, a truncated head or string), the later key of a duplicate or
+ * misordered pair, the first byte of a bad UTF-8 sequence, len when input
+ * ends where an item was expected, the first trailing byte, max_len for
+ * SP_ERR_TOO_LARGE. SP_ERR_INVALID_ARG for buf NULL with len > 0.
+ * Linear time; no allocation; about 20 KiB of stack. Thread-safe.
  */
 int cbor_check(const uint8_t *buf, size_t len, const struct cbor_limits *lim,
     unsigned flags, size_t *err_off);
@@ -131,14 +160,20 @@ struct cbor_item {
 struct cbor_reader {
 	const uint8_t *p;
 	const uint8_t *end;
-	unsigned depth_left;	/* for cbor_skip recursion */
+	unsigned depth_left;	/* unused: cbor_skip is iterative */
 	int err;
 };
+/* The reader checks bounds and well-formedness of what it reads (reserved
+ * ai, breaks, two-byte simple < 32) but not UTF-8, duplicate keys, key
+ * order or limits: that is cbor_check's job. A type mismatch is sticky
+ * (SP_ERR_CBOR_TYPE), as is an int that does not fit (SP_ERR_CBOR_VALUE).
+ * For floats, cbor_item.val holds the raw half/single/double bits. */
 
 void cbor_reader_init(struct cbor_reader *r, const uint8_t *buf, size_t len);
 bool cbor_reader_done(const struct cbor_reader *r);	/* at end, no error */
 /* Reads the next item; strings are consumed whole, containers only their
- * head; raw_len still covers the whole item. */
+ * head; raw_len still covers the whole item (so reading a container walks
+ * its children once to find its end). */
 int cbor_read(struct cbor_reader *r, struct cbor_item *it);
 /* Major type of the next item without consuming it; -1 at end/error. */
 int cbor_peek(const struct cbor_reader *r);
@@ -152,7 +187,8 @@ int cbor_read_array(struct cbor_reader *r, uint64_t *n);
 int cbor_read_map(struct cbor_reader *r, uint64_t *n);
 int cbor_read_tag(struct cbor_reader *r, uint64_t *tag);
 int cbor_read_bool(struct cbor_reader *r, bool *v);
-/* Consumes a null if the next item is null; returns true if it did. */
+/* Consumes a null if the next item is null; returns true if it did.
+ * Never sets err. */
 bool cbor_read_null(struct cbor_reader *r);
 
 /* ---- Diagnostic notation ---------------------------------------------- */
@@ -163,7 +199,13 @@ bool cbor_read_null(struct cbor_reader *r);
  * shortest round-trip form ("1.5", "1.0e+300", "Infinity", "NaN"); tags 2/3
  * with up to 16 bytes print as decimal bignums. With pretty, nests with
  * newlines and two-space indents. Validates as cbor_check(flags
- * CBOR_F_ALLOW_INDEF) does, with the given limits.
+ * CBOR_F_ALLOW_INDEF) does, with the given limits (NULL: defaults).
+ * Floats are laid out as ECMAScript prints numbers (plain for
+ * 1e-7 <= |v| < 1e21) with ".0" added to integral mantissas, as the
+ * RFC's appendix A does; text strings escape only '"', '\\' and control
+ * characters (as \u00XX) and print other characters as UTF-8. Empty
+ * indefinite strings print as ''_ and ""_ (RFC 8949 section 8.1). On
+ * failure out is left as it was.
  */
 int cbor_diag(struct sp_buf *out, const uint8_t *buf, size_t len,
     const struct cbor_limits *lim, bool pretty);
