@@ -22,6 +22,9 @@ struct grey {
 	unsigned w, h;
 };
 
+static void say(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 say(char *why, size_t why_len, const char *fmt, ...)
 {
