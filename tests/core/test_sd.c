@@ -124,8 +124,10 @@ test_bad_args(void)
 	uint8_t root[SD_HASH_LEN], lh[1][SD_HASH_LEN] = { { 0 } };
 	size_t idx[1] = { 5 };
 
-	CHECK(sd_root(root, lh, 0) == SP_ERR_INVALID_ARG);
-	CHECK(sd_root(root, lh, SD_MAX_LEAVES + 1) == SP_ERR_INVALID_ARG);
+	CHECK(sd_root(root, (const uint8_t (*)[SD_HASH_LEN])lh, 0) ==
+	    SP_ERR_INVALID_ARG);
+	CHECK(sd_root(root, (const uint8_t (*)[SD_HASH_LEN])lh,
+	    SD_MAX_LEAVES + 1) == SP_ERR_INVALID_ARG);
 	CHECK(sd_proof_root(root, 4, idx, (const uint8_t (*)[SD_HASH_LEN])lh,
 	    1, NULL, 0) == SP_ERR_DISCLOSURE);
 	idx[0] = 0;
