@@ -90,6 +90,34 @@ limit_scope(const struct leaf_view *v, const char **s, size_t *n,
 	return true;
 }
 
+/*
+ * Opens a stadspas envelope [version, credential, ...] of n elements:
+ * checks size and deterministic CBOR, leaves r after the credential and
+ * decodes the credential's COSE_Sign1 (strict) into *cose.
+ */
+static int
+envelope_open(struct cbor_reader *r, const uint8_t *buf, size_t len,
+    uint64_t n, const uint8_t **cred, size_t *cred_len,
+    struct cose_sign1 *cose)
+{
+	uint64_t got, ver;
+	int ret;
+
+	if (len > PASS_MAX_LEN)
+		return SP_ERR_TOO_LARGE;
+	if ((ret = cbor_check(buf, len, &pass_cbor_limits,
+	    CBOR_F_DETERMINISTIC, NULL)) != SP_OK)
+		return ret;
+	cbor_reader_init(r, buf, len);
+	if (cbor_read_array(r, &got) != SP_OK || got != n)
+		return SP_ERR_CLAIMS;
+	if (cbor_read_uint(r, &ver) != SP_OK || ver != PASS_FORMAT_VERSION)
+		return SP_ERR_VERSION;
+	if ((ret = item_span(r, cred, cred_len)) != SP_OK)
+		return ret;
+	return cose_sign1_decode(cose, *cred, *cred_len, COSE_F_STRICT);
+}
+
 /* ---- Presenting ------------------------------------------------------- */
 
 struct issued_view {
@@ -105,23 +133,11 @@ static int
 issued_parse(struct issued_view *iv, const uint8_t *buf, size_t len)
 {
 	struct cbor_reader r;
-	uint64_t n, ver, i;
+	uint64_t n, i;
 	int ret;
 
-	if (len > PASS_MAX_LEN)
-		return SP_ERR_TOO_LARGE;
-	if ((ret = cbor_check(buf, len, &pass_cbor_limits,
-	    CBOR_F_DETERMINISTIC, NULL)) != SP_OK)
-		return ret;
-	cbor_reader_init(&r, buf, len);
-	if (cbor_read_array(&r, &n) != SP_OK || n != 3)
-		return SP_ERR_CLAIMS;
-	if (cbor_read_uint(&r, &ver) != SP_OK || ver != PASS_FORMAT_VERSION)
-		return SP_ERR_VERSION;
-	if ((ret = item_span(&r, &iv->cred, &iv->cred_len)) != SP_OK)
-		return ret;
-	if ((ret = cose_sign1_decode(&iv->cose, iv->cred, iv->cred_len,
-	    COSE_F_STRICT)) != SP_OK)
+	if ((ret = envelope_open(&r, buf, len, 3, &iv->cred, &iv->cred_len,
+	    &iv->cose)) != SP_OK)
 		return ret;
 	if ((ret = pass_claims_decode(&iv->claims, iv->cose.payload,
 	    iv->cose.payload_len)) != SP_OK)
@@ -509,25 +525,12 @@ static int
 pres_parse(struct pres_view *pv, const uint8_t *buf, size_t len)
 {
 	struct cbor_reader r;
-	uint64_t n, ver;
 	const uint8_t *kb;
 	size_t kb_len;
 	int ret;
 
-	if (len > PASS_MAX_LEN)
-		return SP_ERR_TOO_LARGE;
-	if ((ret = cbor_check(buf, len, &pass_cbor_limits,
-	    CBOR_F_DETERMINISTIC, NULL)) != SP_OK)
-		return ret;
-	cbor_reader_init(&r, buf, len);
-	if (cbor_read_array(&r, &n) != SP_OK || n != 5)
-		return SP_ERR_CLAIMS;
-	if (cbor_read_uint(&r, &ver) != SP_OK || ver != PASS_FORMAT_VERSION)
-		return SP_ERR_VERSION;
-	if ((ret = item_span(&r, &pv->cred, &pv->cred_len)) != SP_OK)
-		return ret;
-	if ((ret = cose_sign1_decode(&pv->cose, pv->cred, pv->cred_len,
-	    COSE_F_STRICT)) != SP_OK)
+	if ((ret = envelope_open(&r, buf, len, 5, &pv->cred, &pv->cred_len,
+	    &pv->cose)) != SP_OK)
 		return ret;
 	if ((ret = disclosures_parse(pv, &r)) != SP_OK)
 		return ret;
