@@ -34,12 +34,13 @@ scripts/build.sh build || exit 1
 echo "== all suites =="
 meson test -C build --print-errorlogs --num-processes 2 || fail=1
 
-echo "== unit, vectors, fuzz-corpus under ASan+UBSan (clang) =="
+echo "== unit, vectors, fuzz-corpus, cli, examples under ASan+UBSan (clang) =="
 scripts/build.sh build-asan || exit 1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 meson test -C build-asan --print-errorlogs --num-processes 2 \
-    --suite unit --suite vectors --suite fuzz-corpus || fail=1
+    --suite unit --suite vectors --suite fuzz-corpus --suite cli \
+    --suite examples || fail=1
 
 echo "== fuzzing, ${FUZZ_SECONDS}s per target =="
 scripts/build.sh build-fuzz || exit 1
