@@ -117,9 +117,10 @@ read_bounded(struct sp_buf *b, FILE *f, size_t max)
 {
 	uint8_t chunk[4096];
 	size_t n;
-	int r;
 
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		int r;
+
 		if (n > max - b->len)
 			return SP_ERR_TOO_LARGE;
 		if ((r = sp_buf_append(b, chunk, n)) != SP_OK)
@@ -309,11 +310,11 @@ print_human(const struct insp_result *res, const struct pre_error *pre,
 	    true) == SP_OK && sp_buf_cstr(&d) == SP_OK) {
 		printf("payload:\n%s\n", (const char *)d.ptr);
 	} else if (res->cbor.len > 0) {
-		size_t n = res->cbor.len < 512 ? res->cbor.len : 512;
+		bool cut = res->cbor.len > 512;
 
 		printf("data (%zu bytes%s, hex): ", res->cbor.len,
-		    n < res->cbor.len ? ", first 512" : "");
-		print_hex(stdout, res->cbor.ptr, n);
+		    cut ? ", first 512" : "");
+		print_hex(stdout, res->cbor.ptr, cut ? 512 : res->cbor.len);
 		printf("\n");
 	}
 	if (res->pres != NULL)
@@ -447,18 +448,29 @@ static int
 load_payload(const struct inspect_args *a, struct sp_buf *b, char **img,
     const char **text, size_t *len, struct pre_error *pre)
 {
-	char why[400];
 	int r;
 
 	if (a->image != NULL) {
-		r = cli_qr_from_file(img, len, a->image, why, sizeof(why));
+		char why[400];
+
+		r = read_file(b, a->image, QRI_MAX_FILE);
+		if (r == SP_ERR_TOO_LARGE) {
+			pre->token = "too_large";
+			snprintf(pre->message, sizeof(pre->message), "image "
+			    "'%s' is larger than %u bytes", a->image,
+			    QRI_MAX_FILE);
+			return CLI_FAIL;
+		}
+		if (r != SP_OK) {
+			fprintf(stderr, "stadspas inspect: cannot read image "
+			    "'%s': %s\n", a->image, strerror(errno));
+			return CLI_USAGE;
+		}
+		r = cli_qr_from_image(img, len, b->ptr != NULL ? b->ptr :
+		    (const uint8_t *)"", b->len, why, sizeof(why));
 		if (r == SP_OK) {
 			*text = *img;
 			return CLI_OK;
-		}
-		if (r == SP_ERR_NOT_FOUND && strncmp(why, "cannot", 6) == 0) {
-			fprintf(stderr, "stadspas inspect: %s\n", why);
-			return CLI_USAGE;
 		}
 		pre->token = r == SP_ERR_TOO_LARGE ? "too_large" : "image";
 		snprintf(pre->message, sizeof(pre->message), "image '%s': %s",

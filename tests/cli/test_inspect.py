@@ -363,6 +363,12 @@ def test_usage(tmp):
     rc, obj, _ = inspect_json(["--image", cert])
     check(rc == 1 and obj and obj["error"] == "image" and
           "PNG or JPEG" in obj["message"], "--image on a non-image")
+    big = os.path.join(tmp, "big.png")
+    with open(big, "wb") as f:
+        f.write(open(png, "rb").read())
+        f.truncate(21 << 20)
+    rc, obj, _ = inspect_json(["--image", big])
+    check(rc == 1 and obj and obj["error"] == "too_large", "--image 21 MB")
     blank = write_tmp(tmp, "trunc.png", open(png, "rb").read()[:100])
     rc, obj, _ = inspect_json(["--image", blank])
     check(rc == 1 and obj and obj["error"] == "image", "--image truncated")

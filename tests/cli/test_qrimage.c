@@ -134,7 +134,6 @@ dcc_pictures(const char *folder)
 		size_t l = strlen(de->d_name);
 		const char *prefix, *b64;
 		json_t *tc, *flag;
-		FILE *f;
 		char num[64];
 		const char *pngdirs[] = { "png", "2DCode/png" };
 		size_t i;
@@ -171,7 +170,9 @@ dcc_pictures(const char *folder)
 		for (i = 0; prefix != NULL && i < 2; i++) {
 			snprintf(rel, sizeof(rel), DCC_DIR "/%s/%s/%s.png",
 			    folder, pngdirs[i], num);
-			if ((f = fopen(tu_vec_path(rel), "rb")) == NULL)
+			FILE *f = fopen(tu_vec_path(rel), "rb");
+
+			if (f == NULL)
 				continue;
 			fclose(f);
 			CHECKF(tu_read_file(&png, tu_vec_path(rel)) == 0, "%s",

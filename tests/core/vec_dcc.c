@@ -131,9 +131,12 @@ list_json(const char *dir, char ***names)
 		if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
 			continue;
 		if (n == cap) {
+			char **nv;
+
 			cap = cap ? 2 * cap : 32;
-			if ((v = realloc(v, cap * sizeof(*v))) == NULL)
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
 				abort();
+			v = nv;
 		}
 		if ((v[n++] = strdup(de->d_name)) == NULL)
 			abort();
