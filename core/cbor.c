@@ -1174,7 +1174,7 @@ int
 cbor_read(struct cbor_reader *r, struct cbor_item *it)
 {
 	struct rhead h;
-	const uint8_t *end;
+	const uint8_t *start = r->p, *end, *next;
 	int ret;
 
 	if (r->err != SP_OK)
@@ -1183,41 +1183,38 @@ cbor_read(struct cbor_reader *r, struct cbor_item *it)
 		return rd_fail(r, ret);
 	if (h.ai == 31)
 		return rd_fail(r, SP_ERR_CBOR_INDEFINITE);
-	it->major = (enum cbor_major)h.major;
-	it->ai = (uint8_t)h.ai;
-	it->indefinite = false;
-	it->val = h.arg;
-	it->f = 0;
-	it->ptr = NULL;
-	it->len = 0;
-	it->raw = r->p;
+	/* Find the item's end (and the reader's next position) first, so
+	 * that *it is written only on success. */
 	switch (h.major) {
 	case CBOR_BSTR:
 	case CBOR_TSTR:
 		if (h.arg > (uint64_t)(r->end - h.next))
 			return rd_fail(r, SP_ERR_CBOR_TRUNCATED);
-		it->ptr = h.next;
-		it->len = (size_t)h.arg;
-		end = h.next + it->len;
-		r->p = end;
+		end = next = h.next + h.arg;
 		break;
 	case CBOR_ARRAY:
 	case CBOR_MAP:
 	case CBOR_TAG:
 		if ((ret = rd_extent(r->p, r->end, 1, &end)) != SP_OK)
 			return rd_fail(r, ret);
-		r->p = h.next;
-		break;
-	case CBOR_SIMPLE:
-		if (h.ai >= 25)
-			it->f = dbits_to_double(float_dbits(h.ai, h.arg));
-		end = r->p = h.next;
+		next = h.next;
 		break;
 	default:
-		end = r->p = h.next;
+		end = next = h.next;
 		break;
 	}
-	it->raw_len = (size_t)(end - it->raw);
+	it->major = (enum cbor_major)h.major;
+	it->ai = (uint8_t)h.ai;
+	it->indefinite = false;
+	it->val = h.arg;
+	it->f = h.major == CBOR_SIMPLE && h.ai >= 25 ?
+	    dbits_to_double(float_dbits(h.ai, h.arg)) : 0;
+	it->ptr = h.major == CBOR_BSTR || h.major == CBOR_TSTR ? h.next :
+	    NULL;
+	it->len = it->ptr != NULL ? (size_t)h.arg : 0;
+	it->raw = start;
+	it->raw_len = (size_t)(end - start);
+	r->p = next;
 	return SP_OK;
 }
 

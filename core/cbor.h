@@ -125,10 +125,16 @@ enum cbor_flags {
  * byte string use preferred bignum serialization (RFC 8949 3.4.3: no
  * leading zero byte, more than 8 bytes), else SP_ERR_CBOR_NONCANONICAL.
  * err_off: the head of the offending item (limit, depth, non-canonical,
- * malformed, a truncated head or string), the later key of a duplicate or
- * misordered pair, the first byte of a bad UTF-8 sequence, len when input
- * ends where an item was expected, the first trailing byte, max_len for
- * SP_ERR_TOO_LARGE. SP_ERR_INVALID_ARG for buf NULL with len > 0.
+ * malformed, a truncated head or string, an array/map whose count exceeds
+ * the bytes left), the later key of a duplicate or misordered pair, the
+ * first byte of a bad UTF-8 sequence, len when input ends where an item
+ * was expected, the first trailing byte, max_len for SP_ERR_TOO_LARGE.
+ * SP_ERR_INVALID_ARG for buf NULL with len > 0. Lenient duplicate
+ * detection sorts each map's keys (n <= max_count) in place: O(n log n)
+ * comparisons; deterministic mode compares each key with the previous
+ * one only. Lenient mode also fails with SP_ERR_CBOR_LIMIT if more than
+ * 2048 keys of still-open maps are pending at once (the defaults, with
+ * max_items 4096, cannot get there).
  * Linear time; no allocation; about 20 KiB of stack. Thread-safe.
  */
 int cbor_check(const uint8_t *buf, size_t len, const struct cbor_limits *lim,

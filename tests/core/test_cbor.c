@@ -792,6 +792,46 @@ test_dup_keys(void)
 	EXPECT(hex, 0, SP_ERR_CBOR_DUP_KEY, 2 + 31 * 6);
 }
 
+/* Lenient duplicate detection keeps at most 2048 pending keys: past that
+ * (only reachable with limits above the defaults) SP_ERR_CBOR_LIMIT. */
+static void
+test_key_cap(void)
+{
+	struct cbor_limits lim = cbor_limits_default;
+	struct sp_buf b;
+	struct cbor_enc e;
+	size_t off = 0, at = 0, k;
+
+	lim.max_count = SIZE_MAX;
+	lim.max_items = SIZE_MAX;
+	sp_buf_init(&b);
+	cbor_enc_init(&e, &b);
+	cbor_put_map(&e, 2048);
+	for (k = 0; k < 2048; k++) {
+		cbor_put_uint(&e, k);
+		cbor_put_uint(&e, 0);
+	}
+	CHECK(cbor_enc_finish(&e) == SP_OK);
+	CHECK(cbor_check(b.ptr, b.len, &lim, 0, NULL) == SP_OK);
+	CHECK(cbor_check(b.ptr, b.len, &lim, DET, NULL) == SP_OK);
+	CHECK(cbor_check(b.ptr, b.len, NULL, 0, NULL) == SP_ERR_CBOR_LIMIT);
+	sp_buf_reset(&b);
+	cbor_enc_init(&e, &b);
+	cbor_put_map(&e, 2100);
+	for (k = 0; k < 2100; k++) {
+		if (k == 2048)
+			at = b.len;
+		cbor_put_uint(&e, k);
+		cbor_put_uint(&e, 0);
+	}
+	CHECK(cbor_enc_finish(&e) == SP_OK);
+	CHECK(cbor_check(b.ptr, b.len, &lim, 0, &off) == SP_ERR_CBOR_LIMIT &&
+	    off == at);
+	/* Deterministic mode needs no key records. */
+	CHECK(cbor_check(b.ptr, b.len, &lim, DET, NULL) == SP_OK);
+	sp_buf_clear(&b);
+}
+
 static void
 test_key_order(void)
 {
@@ -971,6 +1011,19 @@ test_reader(void)
 	hx("62 61");
 	cbor_reader_init(&r, tb.ptr, tb.len);
 	CHECK(cbor_read_tstr(&r, &s, &n) == SP_ERR_CBOR_TRUNCATED);
+	{
+		/* Outputs are written only on success. */
+		struct cbor_item before;
+
+		memset(&it, 0xa5, sizeof(it));
+		memcpy(&before, &it, sizeof(it));
+		cbor_reader_init(&r, tb.ptr, tb.len);
+		CHECK(cbor_read(&r, &it) == SP_ERR_CBOR_TRUNCATED &&
+		    memcmp(&before, &it, sizeof(it)) == 0 && r.p == tb.ptr);
+		u = 7;
+		cbor_reader_init(&r, tb.ptr, tb.len);
+		CHECK(cbor_read_uint(&r, &u) == SP_ERR_CBOR_TYPE && u == 7);
+	}
 	cbor_reader_init(&r, NULL, 0);
 	CHECK(cbor_peek(&r) == -1 && cbor_reader_done(&r));
 	cbor_reader_init(&r, NULL, 3);
@@ -1091,6 +1144,9 @@ test_diag(void)
 	DIAG_IS("65 22 5c 0a 01 7f", "\"\\\"\\\\\\u000a\\u0001\\u007f\"");
 	DIAG_IS("62 c3bc", "\"\xc3\xbc\"");
 	DIAG_IS("f8 20", "simple(32)");
+	DIAG_IS("58 28 000102030405060708090a0b0c0d0e0f101112131415161718191a1b"
+	    "1c1d1e1f2021222324252627", "h'000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f2021222324252627'");
 	DIAG_IS("f7", "undefined");
 	DIAG_IS("e0", "simple(0)");
 	DIAG_IS("c1 c1 00", "1(1(0))");
@@ -1167,6 +1223,7 @@ main(void)
 	test_limits();
 	test_huge_lengths();
 	test_dup_keys();
+	test_key_cap();
 	test_key_order();
 	test_utf8();
 	test_reader();
