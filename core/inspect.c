@@ -441,6 +441,16 @@ sp1_header(struct insp_result *res)
 }
 
 static int
+sp1_window(const struct insp_result *res, int64_t at, uint32_t skew)
+{
+	if (res->has_exp && at - (int64_t)skew >= res->exp)
+		return SP_ERR_EXPIRED;
+	if (res->has_nbf && at + (int64_t)skew < res->nbf)
+		return SP_ERR_NOT_YET_VALID;
+	return SP_OK;
+}
+
+static int
 sp1_trust(struct sp_trust **t, const struct sig_pub *key)
 {
 	struct sp_buf ck;
@@ -481,8 +491,13 @@ run_sp1(struct insp_result *res, const struct insp_opts *o)
 	}
 	sp1_header(res);
 	if (o->key == NULL && o->key_err == SP_OK) {
-		/* Without a key only well-formedness is known. */
+		/* Without a key only well-formedness is known, and the
+		 * (unverified) validity window, judged as the verifier
+		 * would: exp exclusive, with its clock skew. */
 		set_step(res, INSP_STEP_DECODE, SP_OK);
+		if (o->at != INSP_NO_TIME)
+			set_step(res, INSP_STEP_TIME, sp1_window(res, o->at,
+			    vo.skew));
 		return;
 	}
 	if (o->key_err != SP_OK) {

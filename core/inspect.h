@@ -96,7 +96,12 @@ void insp_result_clear(struct insp_result *res);
  * Runs the pipeline on text[0..len) (no NUL needed; surrounding ASCII
  * whitespace ignored): prefix, Base45, zlib, CBOR + COSE_Sign1 (tagged or
  * not) + CWT claims (HC1) or presentation structure (SP1), then, with a
- * key, the signature(s), and with a time, exp/nbf. res must have been
+ * key, the signature(s), and with a time, exp/nbf. HC1: expired if
+ * at > exp, not yet valid if at < nbf, no skew (as the DCC test data
+ * expects). SP1: sp_presentation_verify's rules (exp exclusive, 300 s
+ * skew, presentation time at most 300 s ahead; any age accepted, since
+ * QR strings are inspected later); without a key the credential's
+ * unverified exp/nbf under the same rules. res must have been
  * initialised; it is filled in as far as the input got. Returns res->err:
  * SP_OK if every step that ran passed. SP_ERR_INVALID_ARG for NULL args.
  */

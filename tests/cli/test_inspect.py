@@ -420,8 +420,11 @@ def test_sp1(tmp):
     # Decoded without a key; refused with the wrong key or at a wrong time.
     rc, obj, _ = inspect_json(["--at", at, sp1])
     check(rc == 0 and obj["ok"] and not obj["verified"] and
-          obj["alg"] == "EdDSA" and obj["iss"] == "GM0014",
-          "SP1 without key: %s" % obj)
+          obj["alg"] == "EdDSA" and obj["iss"] == "GM0014" and
+          obj["exp"] == exp, "SP1 without key: %s" % obj)
+    rc, obj, _ = inspect_json(["--at", str(exp + 300), sp1])
+    check(rc == 1 and obj["error"] == "expired" and not obj["verified"],
+          "SP1 without key, expired: %s" % obj)
     de = json.load(open(os.path.join(DCC, "DE", "2DCode", "raw", "1.json")))
     wrong = write_tmp(tmp, "wrong.der",
                       base64.b64decode(de["TESTCTX"]["CERTIFICATE"]))
