@@ -179,6 +179,27 @@ test_unverifiable(void)
 	sig_priv_clear(&k);
 }
 
+/* An unknown header whose value is a container is skipped whole. */
+static void
+test_unknown_container_header(void)
+{
+	struct sig_priv k;
+	struct sp_buf b;
+	struct cose_sign1 m;
+
+	key_pair(&k, SIG_ALG_EDDSA, 5);
+	sp_buf_init(&b);
+	/* unprotected {4: h'6b', 99: [1, {2: 3}]}, payload h'', sig h'' */
+	CHECK(tu_hex(&b, "8440a204416b18638201a102034040") == 0);
+	CHECK(cose_sign1_decode(&m, b.ptr, b.len, 0) == SP_OK);
+	CHECK(m.kid_len == 1 && m.kid[0] == 0x6b);
+	CHECK(m.sig_len == 0 && m.payload_len == 0);
+	CHECK(cose_sign1_decode(&m, b.ptr, b.len, COSE_F_STRICT) ==
+	    SP_ERR_COSE_HEADER);
+	sp_buf_clear(&b);
+	sig_priv_clear(&k);
+}
+
 static void
 test_cose_key(void)
 {
@@ -245,6 +266,7 @@ main(void)
 	test_key_mismatch();
 	test_malformed();
 	test_unverifiable();
+	test_unknown_container_header();
 	test_cose_key();
 	return check_report("test_cose");
 }
