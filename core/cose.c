@@ -55,6 +55,12 @@ hdr_param(struct cose_sign1 *m, struct cbor_reader *r, int64_t label,
 		m->has_cty = true;
 		m->cty = it.major == CBOR_UINT ? it.val : UINT64_MAX;
 		return SP_OK;
+	case COSE_HDR_TYP:
+		if (m->typ != NULL || it.major != CBOR_TSTR)
+			return SP_ERR_COSE_HEADER;
+		m->typ = (const char *)it.ptr;
+		m->typ_len = it.len;
+		return SP_OK;
 	case COSE_HDR_KID:
 		if (m->kid != NULL || it.major != CBOR_BSTR ||
 		    it.len > COSE_MAX_KID)
@@ -255,42 +261,57 @@ cose_sign1_verify_keyalg(const struct cose_sign1 *m, const struct sig_pub *k,
 	    m->payload_len);
 }
 
+/* Protected header in deterministic key order 1, 3, 4, 16; an empty
+ * header is the empty byte string (RFC 9052 section 3). */
+static int
+protected_encode(struct sp_buf *prot, const struct sig_priv *k,
+    const struct cose_hdr_spec *h, unsigned flags)
+{
+	struct cbor_enc e;
+	size_t n = (flags & COSE_F_ALG_IMPLIED ? 0u : 1u) +
+	    (h->cty >= 0 ? 1u : 0u) + (h->kid != NULL ? 1u : 0u) +
+	    (h->typ != NULL ? 1u : 0u);
+
+	cbor_enc_init(&e, prot);
+	if (n == 0)
+		return SP_OK;
+	cbor_put_map(&e, n);
+	if (!(flags & COSE_F_ALG_IMPLIED)) {
+		cbor_put_uint(&e, COSE_HDR_ALG);
+		cbor_put_int(&e, k->alg);
+	}
+	if (h->cty >= 0) {
+		cbor_put_uint(&e, COSE_HDR_CTY);
+		cbor_put_uint(&e, (uint64_t)h->cty);
+	}
+	if (h->kid != NULL) {
+		cbor_put_uint(&e, COSE_HDR_KID);
+		cbor_put_bstr(&e, h->kid, h->kid_len);
+	}
+	if (h->typ != NULL) {
+		cbor_put_uint(&e, COSE_HDR_TYP);
+		cbor_put_tstrz(&e, h->typ);
+	}
+	return cbor_enc_finish(&e);
+}
+
 int
-cose_sign1_sign(struct sp_buf *out, const struct sig_priv *k,
-    const uint8_t *kid, size_t kid_len, int64_t cty, const uint8_t *payload,
+cose_sign1_sign_hdr(struct sp_buf *out, const struct sig_priv *k,
+    const struct cose_hdr_spec *h, const uint8_t *payload,
     size_t payload_len, const uint8_t *aad, size_t aad_len, unsigned flags)
 {
 	struct sp_buf prot, tbs;
 	struct cbor_enc e;
 	uint8_t sig[SIG_MAX_LEN];
-	size_t sig_len = 0, n_hdr;
+	size_t sig_len = 0;
 	int ret = SP_ERR_INVALID_ARG;
 
 	sp_buf_init(&prot);
 	sp_buf_init(&tbs);
-	if (out == NULL || k == NULL || kid_len > COSE_MAX_KID ||
-	    (payload == NULL && payload_len != 0))
+	if (out == NULL || k == NULL || h == NULL ||
+	    h->kid_len > COSE_MAX_KID || (payload == NULL && payload_len != 0))
 		goto fail;
-	/* Protected header, keys in deterministic order 1, 3, 4; an empty
-	 * header is the empty byte string (RFC 9052 section 3). */
-	n_hdr = (flags & COSE_F_ALG_IMPLIED ? 0u : 1u) + (cty >= 0 ? 1u : 0u) +
-	    (kid != NULL ? 1u : 0u);
-	cbor_enc_init(&e, &prot);
-	if (n_hdr > 0)
-		cbor_put_map(&e, n_hdr);
-	if (!(flags & COSE_F_ALG_IMPLIED)) {
-		cbor_put_uint(&e, COSE_HDR_ALG);
-		cbor_put_int(&e, k->alg);
-	}
-	if (cty >= 0) {
-		cbor_put_uint(&e, COSE_HDR_CTY);
-		cbor_put_uint(&e, (uint64_t)cty);
-	}
-	if (kid != NULL) {
-		cbor_put_uint(&e, COSE_HDR_KID);
-		cbor_put_bstr(&e, kid, kid_len);
-	}
-	if ((ret = cbor_enc_finish(&e)) != SP_OK)
+	if ((ret = protected_encode(&prot, k, h, flags)) != SP_OK)
 		goto fail;
 	if ((ret = cose_sig_structure(&tbs, prot.ptr, prot.len, aad, aad_len,
 	    payload, payload_len)) != SP_OK)
@@ -313,6 +334,19 @@ fail:
 	sp_buf_clear(&prot);
 	sp_buf_clear(&tbs);
 	return ret;
+}
+
+int
+cose_sign1_sign(struct sp_buf *out, const struct sig_priv *k,
+    const uint8_t *kid, size_t kid_len, int64_t cty, const uint8_t *payload,
+    size_t payload_len, const uint8_t *aad, size_t aad_len, unsigned flags)
+{
+	struct cose_hdr_spec h = {
+		.kid = kid, .kid_len = kid_len, .cty = cty, .typ = NULL,
+	};
+
+	return cose_sign1_sign_hdr(out, k, &h, payload, payload_len, aad,
+	    aad_len, flags);
 }
 
 void

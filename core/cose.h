@@ -25,6 +25,7 @@ enum cose_hdr {
 	COSE_HDR_CRIT = 2,
 	COSE_HDR_CTY = 3,
 	COSE_HDR_KID = 4,
+	COSE_HDR_TYP = 16,	/* RFC 9596 */
 };
 
 /* COSE_Key labels and values (RFC 9052 section 7, RFC 9053). */
@@ -81,6 +82,8 @@ struct cose_sign1 {
 	bool alg_is_text;	/* alg was a text string (never supported) */
 	const uint8_t *kid;	/* NULL if absent */
 	size_t kid_len;
+	const char *typ;	/* typ header text (RFC 9596), or NULL */
+	size_t typ_len;
 	bool has_cty;
 	uint64_t cty;		/* CoAP number; UINT64_MAX for a text type */
 };
@@ -122,6 +125,19 @@ SP_NODISCARD int cose_sign1_verify_keyalg(const struct cose_sign1 *m,
  */
 int cose_sign1_sign(struct sp_buf *out, const struct sig_priv *k,
     const uint8_t *kid, size_t kid_len, int64_t cty, const uint8_t *payload,
+    size_t payload_len, const uint8_t *aad, size_t aad_len, unsigned flags);
+
+/* Protected header parameters beside alg, for cose_sign1_sign_hdr. */
+struct cose_hdr_spec {
+	const uint8_t *kid;	/* NULL: no kid */
+	size_t kid_len;
+	int64_t cty;		/* < 0: no content type */
+	const char *typ;	/* NULL: no typ (RFC 9596), else its text */
+};
+
+/* As cose_sign1_sign, with a typ header too (status list tokens). */
+int cose_sign1_sign_hdr(struct sp_buf *out, const struct sig_priv *k,
+    const struct cose_hdr_spec *h, const uint8_t *payload,
     size_t payload_len, const uint8_t *aad, size_t aad_len, unsigned flags);
 
 /* Appends the Sig_structure ("Signature1", protected, aad, payload). */

@@ -61,6 +61,23 @@ static const struct err_name err_names[] = {
 	{ SP_ERR_NONCE, "nonce", "nonce does not match" },
 	{ SP_ERR_VERSION, "version", "unknown format version" },
 	{ SP_ERR_NOT_FOUND, "not_found", "not found" },
+	{ SP_ERR_REG_GAP, "gap", "registry: delta does not follow my log" },
+	{ SP_ERR_REG_REORDER, "reorder", "registry: events out of order" },
+	{ SP_ERR_REG_DUPLICATE, "duplicate",
+	    "registry: event repeated or already applied" },
+	{ SP_ERR_REG_FORK, "fork",
+	    "registry: log forked (same size, different head)" },
+	{ SP_ERR_REG_ROLLBACK, "rollback",
+	    "registry: checkpoint older than the one I have" },
+	{ SP_ERR_REG_DIGEST, "digest",
+	    "registry: status list does not match the checkpoint" },
+	{ SP_ERR_REG_LIST, "list", "registry: wrong status list" },
+	{ SP_ERR_REG_TRANSITION, "transition",
+	    "registry: status change not allowed" },
+	{ SP_ERR_REG_FULL, "full", "registry: no free status index" },
+	{ SP_ERR_STORAGE, "storage", "storage failed" },
+	{ SP_ERR_STORAGE_FULL, "storage_full", "storage full" },
+	{ SP_ERR_REG_NOT_READY, "not_ready", "registry mirror not bootstrapped" },
 };
 
 static const struct err_name *

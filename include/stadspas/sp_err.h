@@ -72,6 +72,23 @@ enum sp_err {
 	SP_ERR_NONCE = -78,		/* nonce differs from the expected one */
 	SP_ERR_VERSION = -79,		/* unknown format version */
 	SP_ERR_NOT_FOUND = -80,		/* requested claim/item not present */
+
+	/* Registry (status log, checkpoints, sync): -100 .. -119 */
+	SP_ERR_REG_GAP = -100,		/* delta does not start at my size */
+	SP_ERR_REG_REORDER = -101,	/* events out of sequence order */
+	SP_ERR_REG_DUPLICATE = -102,	/* an event repeated or already
+					 * applied */
+	SP_ERR_REG_FORK = -103,		/* same size, different head */
+	SP_ERR_REG_ROLLBACK = -104,	/* checkpoint older than mine */
+	SP_ERR_REG_DIGEST = -105,	/* list digest differs from the
+					 * checkpoint's */
+	SP_ERR_REG_LIST = -106,		/* wrong list id, bits or size */
+	SP_ERR_REG_TRANSITION = -107,	/* status change not allowed (e.g.
+					 * reinstating a revoked pass) */
+	SP_ERR_REG_FULL = -108,		/* no free status index left */
+	SP_ERR_STORAGE = -109,		/* the database failed (I/O, corrupt) */
+	SP_ERR_STORAGE_FULL = -110,	/* disk or map full */
+	SP_ERR_REG_NOT_READY = -111,	/* mirror not bootstrapped */
 };
 
 /* Returns a static, human-readable name for an error code. Thread-safe. */
