@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The issuer's status log for one status list, persisted in LMDB
+ * (store_lmdb.c is the only file that includes <lmdb.h>). Appends are
+ * durable when they return SP_OK (the LMDB transaction is committed and
+ * synced). Status indices are handed out at random from the free slots
+ * (herd privacy). On open the log is replayed from its events: the chain
+ * is recomputed and must equal the stored head, and the status list is
+ * rebuilt, so log, head and list always agree.
+ *
+ * One writer process per data directory (LMDB's lock enforces it for
+ * writers; readers may open concurrently). Not thread-safe.
+ */
+#ifndef STADSPAS_REGISTRY_LOG_H
+#define STADSPAS_REGISTRY_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain.h"
+#include "sig.h"
+#include "sp_buf.h"
+#include "status_list.h"
+
+struct reg_log;
+
+struct reg_log_config {
+	uint32_t list_id;
+	unsigned bits;		/* 1 or 2 */
+	uint32_t capacity;	/* entries in the list */
+	size_t map_size;	/* LMDB map size in bytes; 0 = 1 GiB */
+};
+
+/*
+ * Opens (creating if needed) the log in directory dir (created with mode
+ * 0700 if missing). An existing log must have the same list id, bits and
+ * capacity (SP_ERR_REG_LIST otherwise). SP_ERR_STORAGE if the replayed
+ * chain does not match the stored head.
+ */
+int reg_log_open(struct reg_log **out, const char *dir,
+    const struct reg_log_config *cfg);
+void reg_log_close(struct reg_log **lp);
+
+/* Reserves a random free index (durably). SP_ERR_REG_FULL when none. */
+int reg_log_assign(struct reg_log *l, uint32_t *idx);
+
+/*
+ * Appends one status change and returns its seq. Allowed transitions:
+ * VALID->REVOKED, VALID->SUSPENDED, SUSPENDED->VALID (reinstate),
+ * SUSPENDED->REVOKED; REVOKED is final and a no-op change is refused
+ * (SP_ERR_REG_TRANSITION). The index must have been assigned.
+ */
+int reg_log_append(struct reg_log *l, uint32_t idx, unsigned status,
+    uint16_t reason, int64_t time, uint64_t *seq);
+/* Appends n changes in one durable transaction (all or none). */
+int reg_log_append_batch(struct reg_log *l, const uint32_t *idx,
+    const unsigned *status, const uint16_t *reason, size_t n, int64_t time,
+    uint64_t *last_seq);
+
+uint64_t reg_log_size(const struct reg_log *l);
+void reg_log_head(const struct reg_log *l, uint8_t head[REG_HEAD_LEN]);
+/* The current list (borrowed; valid until the next append). */
+const struct reg_list *reg_log_list(const struct reg_log *l);
+
+/* Signs a checkpoint at the current size and time now, stores it as the
+ * latest, and appends it to out if out is not NULL. */
+int reg_log_checkpoint(struct reg_log *l, const struct sig_priv *k,
+    const uint8_t *kid, size_t kid_len, int64_t now, struct sp_buf *out);
+/* Time of the latest checkpoint (0 if none) and whether it lags the log. */
+int64_t reg_log_checkpoint_time(const struct reg_log *l);
+/* True if a checkpoint is due: none yet, the log grew since the last one,
+ * or the last is older than interval seconds. */
+int reg_log_checkpoint_due(const struct reg_log *l, int64_t now,
+    int64_t interval);
+
+/* A snapshot: a fresh Status List Token signed with k (sub, ttl) and the
+ * latest checkpoint, which must be at the current size. */
+int reg_log_snapshot(struct reg_log *l, const struct sig_priv *k,
+    const uint8_t *kid, size_t kid_len, const char *sub, int64_t now,
+    uint64_t ttl, struct sp_buf *out);
+/* A delta from size from to the latest checkpoint (which must be at the
+ * current size). SP_ERR_INVALID_ARG if from is beyond it. */
+int reg_log_delta(struct reg_log *l, uint64_t from, struct sp_buf *out);
+
+#endif /* STADSPAS_REGISTRY_LOG_H */
