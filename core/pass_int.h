@@ -69,6 +69,15 @@ struct sp_key {
 	struct sig_priv priv;
 };
 
+struct cose_sign1;
+
+/*
+ * Verifies m with the trusted issuer key(s) carrying m's kid (protected or,
+ * for foreign tokens, unprotected). SP_OK, SP_ERR_UNKNOWN_KID (no kid or no
+ * key with it), or the last verification error.
+ */
+int trust_verify(const struct sp_trust *t, const struct cose_sign1 *m);
+
 /* kid of a public key: SHA-256(COSE_Key)[0..4). */
 int pass_kid_of(const struct sig_pub *k, uint8_t kid[SP_KID_LEN]);
 

@@ -546,25 +546,32 @@ pres_parse(struct pres_view *pv, const uint8_t *buf, size_t len)
 	return cbor_reader_done(&r) ? SP_OK : SP_ERR_CBOR_TRAILING;
 }
 
-static int
-issuer_verify(const struct sp_trust *t, const struct cose_sign1 *c)
+int
+trust_verify(const struct sp_trust *t, const struct cose_sign1 *m)
 {
 	size_t i;
 	int ret = SP_ERR_UNKNOWN_KID;
 
-	if (c->kid == NULL || c->kid_len != SP_KID_LEN)
+	if (t == NULL || m == NULL || m->kid == NULL ||
+	    m->kid_len != SP_KID_LEN)
 		return SP_ERR_UNKNOWN_KID;
-	if (!c->has_alg || !c->alg_protected)
-		return SP_ERR_UNSUPPORTED_ALG;
 	/* kids are short; try every key that carries this one. */
 	for (i = 0; i < t->n; i++) {
-		if (memcmp(t->e[i].kid, c->kid, SP_KID_LEN) != 0)
+		if (memcmp(t->e[i].kid, m->kid, SP_KID_LEN) != 0)
 			continue;
-		ret = cose_sign1_verify(c, &t->e[i].key, NULL, 0, NULL, 0);
+		ret = cose_sign1_verify(m, &t->e[i].key, NULL, 0, NULL, 0);
 		if (ret == SP_OK)
 			return SP_OK;
 	}
 	return ret;
+}
+
+static int
+issuer_verify(const struct sp_trust *t, const struct cose_sign1 *c)
+{
+	if (c->kid != NULL && (!c->has_alg || !c->alg_protected))
+		return SP_ERR_UNSUPPORTED_ALG;
+	return trust_verify(t, c);
 }
 
 static int
