@@ -155,7 +155,8 @@ conv(json_t **out, struct cbor_reader *r, unsigned depth)
 		j = uint_json(it.val);
 		break;
 	case CBOR_NINT:
-		j = it.val <= INT64_MAX ? json_integer(-1 - (json_int_t)it.val) :
+		j = it.val <= INT64_MAX ?
+		    json_integer(-1 - (json_int_t)it.val) :
 		    nint_string(it.val);
 		break;
 	case CBOR_BSTR:

@@ -60,7 +60,8 @@ load_png(struct grey *g, const uint8_t *buf, size_t len, char *why,
 		goto fail;
 	}
 	if (!dims_ok(img.width, img.height)) {
-		say(why, why_len, "PNG is %lux%lu pixels; at most %u on a side",
+		say(why, why_len,
+		    "PNG is %lux%lu pixels; at most %u on a side",
 		    (unsigned long)img.width, (unsigned long)img.height,
 		    QRI_MAX_DIM);
 		r = SP_ERR_TOO_LARGE;
@@ -138,7 +139,8 @@ load_jpeg(struct grey *g, const uint8_t *buf, size_t len, char *why,
 	jpeg_mem_src(&cinfo, buf, (unsigned long)len);
 	jpeg_read_header(&cinfo, TRUE);
 	if (!dims_ok(cinfo.image_width, cinfo.image_height)) {
-		say(why, why_len, "JPEG is %lux%lu pixels; at most %u on a side",
+		say(why, why_len,
+		    "JPEG is %lux%lu pixels; at most %u on a side",
 		    (unsigned long)cinfo.image_width,
 		    (unsigned long)cinfo.image_height, QRI_MAX_DIM);
 		r = SP_ERR_TOO_LARGE;
@@ -227,7 +229,7 @@ scan(char **text, size_t *text_len, const struct grey *g, char *why,
 	say(why, why_len, "no QR code found in the image");
 fail:
 	if (img != NULL)
-		zbar_image_destroy(img);	/* data is ours: no cleanup fn */
+		zbar_image_destroy(img);	/* pixels are ours to free */
 	if (sc != NULL)
 		zbar_image_scanner_destroy(sc);
 	return r;
@@ -253,11 +255,13 @@ cli_qr_from_image(char **text, size_t *text_len, const uint8_t *buf,
 		    QRI_MAX_FILE);
 		return SP_ERR_TOO_LARGE;
 	}
-	if (len >= sizeof(png_sig) && memcmp(buf, png_sig, sizeof(png_sig)) == 0)
+	if (len >= sizeof(png_sig) &&
+	    memcmp(buf, png_sig, sizeof(png_sig)) == 0) {
 		r = load_png(&g, buf, len, why, why_len);
-	else if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff)
+	} else if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 &&
+	    buf[2] == 0xff) {
 		r = load_jpeg(&g, buf, len, why, why_len);
-	else {
+	} else {
 		say(why, why_len, "not a PNG or JPEG image");
 		r = SP_ERR_UNSUPPORTED;
 	}

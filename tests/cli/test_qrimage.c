@@ -179,12 +179,12 @@ dcc_pictures(const char *folder)
 			    rel);
 			snprintf(id, sizeof(id), "%s/%s.png", pngdirs[i], num);
 			if (is_other(folder, id)) {
-				CHECKF(verifies(png.ptr, png.len, tc, rel), "%s",
-				    rel);
+				CHECKF(verifies(png.ptr, png.len, tc, rel),
+				    "%s", rel);
 				others++;
 			} else {
-				CHECKF(decodes_to(png.ptr, png.len, prefix, rel),
-				    "%s", rel);
+				CHECKF(decodes_to(png.ptr, png.len, prefix,
+				    rel), "%s", rel);
 			}
 			n++;
 		}
@@ -215,7 +215,8 @@ render(struct sp_buf *px, unsigned *w, const char *text, unsigned scale,
 	sp_buf_reset(px);
 	for (y = 0; y < n; y++)
 		for (x = 0; x < n; x++) {
-			int mx = (int)(x / scale) - 4, my = (int)(y / scale) - 4;
+			int mx = (int)(x / scale) - 4;
+			int my = (int)(y / scale) - 4;
 			bool dark = mx >= 0 && my >= 0 && mx < qr->width &&
 			    my < qr->width &&
 			    (qr->data[my * qr->width + mx] & 1);
