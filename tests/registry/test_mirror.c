@@ -11,6 +11,7 @@
 
 #include "chain.h"
 #include "check.h"
+#include "pass_int.h"
 #include "stadspas/sp_registry.h"
 #include "status_list.h"
 #include "testutil.h"
