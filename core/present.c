@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cose.h"
+#include "hash.h"
 #include "qrt.h"
 #include "sp_buf.h"
 
@@ -336,7 +337,8 @@ sp_present(uint8_t **out, size_t *out_len, const uint8_t *issued,
 	cbor_put_bstr(&e, proof.ptr, proof.len);
 	if ((r = cbor_enc_finish(&e)) != SP_OK)
 		goto fail;
-	crypto_hash_sha256(aad, pres.ptr, pres.len);
+	if ((r = sp_sha256(aad, pres.ptr, pres.len)) != SP_OK)
+		goto fail;
 	if ((r = kb_payload(&kbp, opts)) != SP_OK)
 		goto fail;
 	if ((r = cose_sign1_sign(&pres, &holder->priv, NULL, 0, -1, kbp.ptr,
@@ -710,7 +712,8 @@ holder_verify(const struct pres_view *pv, const struct pass_claims *c,
 	cbor_reader_init(&r, c->cnf_key, c->cnf_key_len);
 	if ((ret = cose_key_decode_vouched(&hk, &r)) != SP_OK)
 		return SP_ERR_CLAIMS;
-	crypto_hash_sha256(aad, buf, pv->kb_off);
+	if (sp_sha256(aad, buf, pv->kb_off) != SP_OK)
+		return SP_ERR_INTERNAL;
 	ret = cose_sign1_verify_keyalg(&pv->kb, &hk, aad, sizeof(aad));
 	sig_pub_clear(&hk);
 	return ret == SP_OK ? SP_OK : SP_ERR_HOLDER_BINDING;
@@ -726,7 +729,7 @@ result_fill(struct sp_presentation *p, const struct pres_view *pv,
 	p->time = f->time;
 	p->offer = f->has_offer ? f->offer : 0;
 	p->counter = f->counter;
-	crypto_hash_sha256(p->replay_id, pv->kb.sig, pv->kb.sig_len);
+	(void)sp_sha256(p->replay_id, pv->kb.sig, pv->kb.sig_len);
 	p->n = pv->k;
 	for (i = 0; i < pv->k; i++) {
 		p->d[i].key = (int)pv->d[i].key_num;

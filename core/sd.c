@@ -4,29 +4,28 @@
 
 #include <string.h>
 
-#include <sodium.h>
+#include "hash.h"
 
 #include "stadspas/sp_err.h"
 
+/* SHA-256 of the pieces, truncated to SD_HASH_LEN. */
 static void
-trunc_final(crypto_hash_sha256_state *st, uint8_t out[SD_HASH_LEN])
+hash_trunc(uint8_t out[SD_HASH_LEN], const struct sp_iov *v, size_t n)
 {
-	uint8_t full[crypto_hash_sha256_BYTES];
+	uint8_t full[SP_SHA256_LEN];
 
-	crypto_hash_sha256_final(st, full);
+	/* On an OpenSSL failure full is zero: roots then never match. */
+	(void)sp_sha256_v(full, v, n);
 	memcpy(out, full, SD_HASH_LEN);
 }
 
 void
 sd_leaf_hash(uint8_t out[SD_HASH_LEN], const uint8_t *enc, size_t len)
 {
-	crypto_hash_sha256_state st;
 	static const uint8_t dom = 0x00;
+	struct sp_iov v[2] = { { &dom, 1 }, { enc, len } };
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &dom, 1);
-	crypto_hash_sha256_update(&st, enc, len);
-	trunc_final(&st, out);
+	hash_trunc(out, v, 2);
 }
 
 void
@@ -34,29 +33,25 @@ sd_leaf_hash_parts(uint8_t out[SD_HASH_LEN], const uint8_t *salt,
     size_t salt_len, const uint8_t *key, size_t key_len,
     const uint8_t *value, size_t value_len)
 {
-	crypto_hash_sha256_state st;
 	static const uint8_t head[2] = { 0x00, 0x83 };	/* domain, [_, _, _] */
+	struct sp_iov v[4] = {
+		{ head, sizeof(head) }, { salt, salt_len }, { key, key_len },
+		{ value, value_len },
+	};
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, head, sizeof(head));
-	crypto_hash_sha256_update(&st, salt, salt_len);
-	crypto_hash_sha256_update(&st, key, key_len);
-	crypto_hash_sha256_update(&st, value, value_len);
-	trunc_final(&st, out);
+	hash_trunc(out, v, 4);
 }
 
 void
 sd_node_hash(uint8_t out[SD_HASH_LEN], const uint8_t l[SD_HASH_LEN],
     const uint8_t r[SD_HASH_LEN])
 {
-	crypto_hash_sha256_state st;
 	static const uint8_t dom = 0x01;
+	struct sp_iov v[3] = {
+		{ &dom, 1 }, { l, SD_HASH_LEN }, { r, SD_HASH_LEN },
+	};
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &dom, 1);
-	crypto_hash_sha256_update(&st, l, SD_HASH_LEN);
-	crypto_hash_sha256_update(&st, r, SD_HASH_LEN);
-	trunc_final(&st, out);
+	hash_trunc(out, v, 3);
 }
 
 /* Largest power of two strictly below n (n >= 2). */
