@@ -274,9 +274,13 @@ read_claims(struct insp_result *res, const uint8_t *p, size_t len)
 	if ((ret = cbor_read_map(&r, &n)) != SP_OK)
 		return ret;
 	for (i = 0; i < n; i++) {
+		struct cbor_reader peek = r;
 		int64_t label = 0;
 
-		if ((ret = cbor_read(&r, &key)) != SP_OK)
+		/* Keys may be containers: cbor_read on a copy shows the
+		 * head, cbor_skip moves past the whole key. */
+		if ((ret = cbor_read(&peek, &key)) != SP_OK ||
+		    (ret = cbor_skip(&r)) != SP_OK)
 			return ret;
 		if (key.major == CBOR_UINT && key.val <= 6)
 			label = (int64_t)key.val;

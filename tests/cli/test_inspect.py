@@ -281,6 +281,30 @@ def test_malformed(tmp):
     check(rc == 0 and obj["ok"] and obj["tagged"] is False and
           obj["payload"] == {"1": "XX", "4": 2000000000, "6": 1600000000} and
           obj["iss"] == "XX", "untagged, unverified: %s" % obj)
+    # CBOR -> JSON mapping (cli/json_out.h), and CWT claim maps with
+    # container keys.
+    items = [
+        (cbor(-1), cbor(18446744073709551615)),
+        (cbor(-2), cbor_head(1, 18446744073709551615)),
+        (cbor(-3), b"\xfb" + struct.pack(">d", float("inf"))),
+        (cbor(-4), b"\xf9\x7e\x00"),
+        (cbor(-5), cbor(Tag(1, 1.5))),
+        (cbor(-6), b"\xf7"),
+        (cbor(-7), b"\xf8\x20"),
+        (cbor(b"\x01\x02"), cbor(b"\xff")),
+        (cbor(4), cbor(1900000000)),
+        (cbor("4"), cbor("text key 4")),
+        (cbor([4, 5]), cbor(None)),
+        (cbor({1: 4}), cbor(False)),
+    ]
+    odd = cbor_head(5, len(items)) + b"".join(k + v for k, v in items)
+    rc, obj, err = inspect_json(["--at", "0", hc1(sign1({1: -7}, odd))])
+    check(rc == 0 and obj and obj["exp"] == 1900000000 and obj["payload"] == {
+        "-1": "18446744073709551615", "-2": "-18446744073709551616",
+        "-3": "Infinity", "-4": "NaN", "-5": {"tag": 1, "value": 1.5},
+        "-6": None, "-7": {"simple": 32}, "h'0102'": "ff", "4": 1900000000,
+        '"4"': "text key 4", "[4, 5]": None, "{1: 4}": False},
+        "JSON mapping: %s %s" % (obj and obj["payload"], err))
     # An ES256 header never verifies with a key of another type.
     ed = write_tmp(tmp, "ed.raw", bytes.fromhex(  # RFC 8032 TEST 1
         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
