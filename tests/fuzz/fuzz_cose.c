@@ -66,7 +66,8 @@ check_decoded(const struct cose_sign1 *m, const uint8_t *data, size_t size)
 	    !inside(m->payload, m->payload_len, data, size) ||
 	    !inside(m->sig, m->sig_len, data, size) || m->sig == NULL ||
 	    !inside(m->kid, m->kid_len, data, size) ||
-	    m->kid_len > COSE_MAX_KID)
+	    m->kid_len > COSE_MAX_KID ||
+	    !inside((const uint8_t *)m->typ, m->typ_len, data, size))
 		abort();
 	if (m->prot_empty_map && (m->prot_len != 1 || m->prot[0] != 0xa0))
 		abort();
@@ -86,6 +87,7 @@ same_message(const struct cose_sign1 *a, const struct cose_sign1 *b)
 	    a->has_alg == b->has_alg && a->alg_protected == b->alg_protected &&
 	    a->alg == b->alg && a->alg_is_text == b->alg_is_text &&
 	    a->kid == b->kid && a->kid_len == b->kid_len &&
+	    a->typ == b->typ && a->typ_len == b->typ_len &&
 	    a->has_cty == b->has_cty && a->cty == b->cty;
 }
 

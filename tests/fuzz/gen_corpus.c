@@ -211,6 +211,22 @@ cose_seeds(void)
 		else
 			put("cose", gen[i].name, b.ptr, b.len);
 	}
+	/* A typ header (RFC 9596), as status list tokens carry. */
+	{
+		const struct cose_hdr_spec h = {
+			.kid = kid,
+			.kid_len = sizeof(kid),
+			.cty = -1,
+			.typ = "application/statuslist+cwt",
+		};
+
+		sp_buf_reset(&b);
+		if ((r = cose_sign1_sign_hdr(&b, &ed, &h,
+		    (const uint8_t *)content, sizeof(content) - 1, NULL, 0,
+		    COSE_F_TAGGED)) != SP_OK)
+			die("typ", r);
+		put("cose", "gen-ed25519-typ-kid.cbor", b.ptr, b.len);
+	}
 	/* Hand-made structural edge cases. */
 	{
 		/* Tag 18 around [h'', {}, nil, h''] and an empty-map header. */
