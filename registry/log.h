@@ -35,7 +35,8 @@ struct reg_log_config {
  * Opens (creating if needed) the log in directory dir (created with mode
  * 0700 if missing). An existing log must have the same list id, bits and
  * capacity (SP_ERR_REG_LIST otherwise). SP_ERR_STORAGE if the replayed
- * chain does not match the stored head.
+ * chain does not match the stored head, or if another writer has the
+ * directory open (log.c holds a lock for as long as the log is open).
  */
 int reg_log_open(struct reg_log **out, const char *dir,
     const struct reg_log_config *cfg);
@@ -43,16 +44,27 @@ void reg_log_close(struct reg_log **lp);
 
 /* Reserves a random free index (durably). SP_ERR_REG_FULL when none. */
 int reg_log_assign(struct reg_log *l, uint32_t *idx);
+/* Number of indices handed out so far. */
+uint32_t reg_log_assigned(const struct reg_log *l);
 
 /*
  * Appends one status change and returns its seq. Allowed transitions:
  * VALID->REVOKED, VALID->SUSPENDED, SUSPENDED->VALID (reinstate),
  * SUSPENDED->REVOKED; REVOKED is final and a no-op change is refused
  * (SP_ERR_REG_TRANSITION). The index must have been assigned.
+ *
+ * Errors: SP_ERR_INVALID_ARG for idx >= capacity, a status other than
+ * the three, or time outside 0 .. 4 * UINT32_MAX (what events can hold);
+ * SP_ERR_REG_TRANSITION also for SUSPENDED on a 1-bit list;
+ * SP_ERR_NOT_FOUND for an index never assigned; SP_ERR_STORAGE(_FULL).
+ * On any error nothing was written and the log is unchanged.
  */
 int reg_log_append(struct reg_log *l, uint32_t idx, unsigned status,
     uint16_t reason, int64_t time, uint64_t *seq);
-/* Appends n changes in one durable transaction (all or none). */
+/* Appends n changes in one durable transaction (all or none). Each change
+ * is checked against the list as the earlier ones leave it (an index may
+ * be suspended and reinstated in one batch). reason may be NULL (all 0).
+ * n <= REG_MAX_DELTA_EVENTS (else SP_ERR_TOO_LARGE). */
 int reg_log_append_batch(struct reg_log *l, const uint32_t *idx,
     const unsigned *status, const uint16_t *reason, size_t n, int64_t time,
     uint64_t *last_seq);
@@ -63,23 +75,31 @@ void reg_log_head(const struct reg_log *l, uint8_t head[REG_HEAD_LEN]);
 const struct reg_list *reg_log_list(const struct reg_log *l);
 
 /* Signs a checkpoint at the current size and time now, stores it as the
- * latest, and appends it to out if out is not NULL. */
+ * latest, and appends it to out if out is not NULL. SP_ERR_INVALID_ARG if
+ * now is older than the latest checkpoint (mirrors would see a rollback). */
 int reg_log_checkpoint(struct reg_log *l, const struct sig_priv *k,
     const uint8_t *kid, size_t kid_len, int64_t now, struct sp_buf *out);
 /* Time of the latest checkpoint (0 if none) and whether it lags the log. */
 int64_t reg_log_checkpoint_time(const struct reg_log *l);
 /* True if a checkpoint is due: none yet, the log grew since the last one,
- * or the last is older than interval seconds. */
+ * or the last is older than interval seconds (now - time >= interval, so
+ * a caller ticking every interval checkpoints on every tick). */
 int reg_log_checkpoint_due(const struct reg_log *l, int64_t now,
     int64_t interval);
+/* The latest checkpoint's signed bytes (borrowed; valid until the next
+ * reg_log_checkpoint or close). SP_ERR_NOT_FOUND if there is none. */
+int reg_log_checkpoint_latest(const struct reg_log *l, const uint8_t **p,
+    size_t *len);
 
-/* A snapshot: a fresh Status List Token signed with k (sub, ttl) and the
- * latest checkpoint, which must be at the current size. */
+/* A snapshot: a fresh Status List Token signed with k (sub, ttl; iat now,
+ * no exp) and the latest checkpoint, which must be at the current size
+ * (SP_ERR_INVALID_ARG otherwise: checkpoint first). out is replaced. */
 int reg_log_snapshot(struct reg_log *l, const struct sig_priv *k,
     const uint8_t *kid, size_t kid_len, const char *sub, int64_t now,
     uint64_t ttl, struct sp_buf *out);
 /* A delta from size from to the latest checkpoint (which must be at the
- * current size). SP_ERR_INVALID_ARG if from is beyond it. */
+ * current size). SP_ERR_INVALID_ARG if from is beyond it, SP_ERR_TOO_LARGE
+ * for more than REG_MAX_DELTA_EVENTS events. out is replaced. */
 int reg_log_delta(struct reg_log *l, uint64_t from, struct sp_buf *out);
 
 #endif /* STADSPAS_REGISTRY_LOG_H */
