@@ -299,6 +299,38 @@ sp_pass_builder_set_holder(struct sp_pass_builder *b, const uint8_t *cose_key,
 	return ret;
 }
 
+enum claim_type {
+	CT_NONE,
+	CT_TEXT,
+	CT_UINT,
+	CT_BOOL,
+	CT_LIMIT,
+};
+
+/* The value type each disclosable claim has (docs/FORMATS.md 2.1). */
+static enum claim_type
+claim_type(int key)
+{
+	switch (key) {
+	case SP_CLAIM_PASS_NO:
+	case SP_CLAIM_NAME:
+	case SP_CLAIM_CATEGORY:
+		return CT_TEXT;
+	case SP_CLAIM_BIRTH_YEAR:
+	case SP_CLAIM_HOUSEHOLD_SIZE:
+		return CT_UINT;
+	case SP_CLAIM_AGE_UNDER_12:
+	case SP_CLAIM_AGE_UNDER_18:
+	case SP_CLAIM_AGE_OVER_65:
+		return CT_BOOL;
+	case SP_CLAIM_LIMIT_TAG:
+	case SP_CLAIM_LIMIT_KEY:
+		return CT_LIMIT;
+	default:
+		return CT_NONE;
+	}
+}
+
 static struct leaf *
 leaf_add(struct sp_pass_builder *b, int key)
 {
@@ -331,7 +363,7 @@ sp_pass_builder_add_text(struct sp_pass_builder *b, int key,
 	size_t n;
 
 	if (l == NULL || value == NULL || (n = strlen(value)) > 256 ||
-	    key == SP_CLAIM_LIMIT_TAG || key == SP_CLAIM_LIMIT_KEY)
+	    claim_type(key) != CT_TEXT)
 		return SP_ERR_INVALID_ARG;
 	if (key == SP_CLAIM_CATEGORY) {
 		if (n > PASS_MAX_SCOPE || n == 0 || strchr(value, '/'))
@@ -348,8 +380,7 @@ sp_pass_builder_add_uint(struct sp_pass_builder *b, int key, uint64_t value)
 	struct leaf *l = leaf_add(b, key);
 	struct cbor_enc e;
 
-	if (l == NULL || key == SP_CLAIM_CATEGORY ||
-	    key == SP_CLAIM_LIMIT_TAG || key == SP_CLAIM_LIMIT_KEY)
+	if (l == NULL || claim_type(key) != CT_UINT)
 		return SP_ERR_INVALID_ARG;
 	cbor_enc_init(&e, &l->value);
 	cbor_put_uint(&e, value);
@@ -362,8 +393,7 @@ sp_pass_builder_add_bool(struct sp_pass_builder *b, int key, bool value)
 	struct leaf *l = leaf_add(b, key);
 	struct cbor_enc e;
 
-	if (l == NULL || key == SP_CLAIM_CATEGORY ||
-	    key == SP_CLAIM_LIMIT_TAG || key == SP_CLAIM_LIMIT_KEY)
+	if (l == NULL || claim_type(key) != CT_BOOL)
 		return SP_ERR_INVALID_ARG;
 	cbor_enc_init(&e, &l->value);
 	cbor_put_bool(&e, value);
@@ -425,6 +455,31 @@ sp_limit_tag_derive(uint8_t tag[SP_TAG_LEN], const uint8_t *key,
 	    strlen(scope));
 	crypto_auth_hmacsha256_final(&st, mac);
 	memcpy(tag, mac, SP_TAG_LEN);
+	sodium_memzero(mac, sizeof(mac));
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+sp_limit_key_derive(uint8_t key[SP_TAG_LEN], const uint8_t *secret,
+    size_t secret_len, const char *pass_id, const char *category)
+{
+	static const char label[] = "stadspas limit key v1";
+	crypto_auth_hmacsha256_state st;
+	uint8_t mac[crypto_auth_hmacsha256_BYTES];
+	uint8_t sep = 0;
+
+	crypto_auth_hmacsha256_init(&st, secret, secret_len);
+	/* label NUL pass_id NUL category: unambiguous, as neither the label
+	 * nor a pass id contains a NUL. */
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)label,
+	    sizeof(label));
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)pass_id,
+	    strlen(pass_id));
+	crypto_auth_hmacsha256_update(&st, &sep, 1);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)category,
+	    strlen(category));
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(key, mac, SP_TAG_LEN);
 	sodium_memzero(mac, sizeof(mac));
 	sodium_memzero(&st, sizeof(st));
 }
@@ -612,6 +667,10 @@ sp_pass_issue(uint8_t **out, size_t *out_len,
 		cbor_put_raw(&e, leaf.ptr, leaf.len);
 	}
 	if ((r = cbor_enc_finish(&e)) != SP_OK)
+		goto fail;
+	/* Refuse here what sp_present and verifiers would refuse later. */
+	r = SP_ERR_TOO_LARGE;
+	if (pass.len > PASS_MAX_LEN)
 		goto fail;
 	r = buf_export(out, out_len, &pass);
 fail:

@@ -166,6 +166,8 @@ int_listed(const int *list, size_t n, uint64_t key)
 {
 	size_t i;
 
+	if (key == 0)	/* padding leaves are never disclosed */
+		return false;
 	for (i = 0; i < n; i++)
 		if (list[i] >= 0 && (uint64_t)list[i] == key)
 			return true;
@@ -390,6 +392,14 @@ sp_qr_decode(uint8_t **out, size_t *out_len, const char *text,
 
 	if (out == NULL || out_len == NULL || text == NULL)
 		return SP_ERR_INVALID_ARG;
+	/* Name a foreign payload as such before decoding it. */
+	while (text_len > 0 && (*text == ' ' || *text == '\t' ||
+	    *text == '\r' || *text == '\n')) {
+		text++;
+		text_len--;
+	}
+	if (text_len < 4 || memcmp(text, "SP1:", 4) != 0)
+		return SP_ERR_PREFIX;
 	sp_buf_init(&b);
 	r = qrt_decode(&b, &kind, text, text_len, PASS_MAX_LEN);
 	if (r == SP_OK && kind != QRT_SP1)
@@ -483,6 +493,10 @@ struct sp_presentation {
 	uint8_t kid[SP_KID_LEN];
 	int64_t time;
 	uint64_t offer, counter;
+	const char *aud;	/* borrowed from buf */
+	size_t aud_len;
+	const uint8_t *nonce;	/* borrowed from buf */
+	size_t nonce_len;
 	uint8_t replay_id[crypto_hash_sha256_BYTES];
 	size_t n;
 	struct disclosed_claim d[SD_MAX_LEAVES];
@@ -727,6 +741,10 @@ result_fill(struct sp_presentation *p, const struct pres_view *pv,
 
 	memcpy(p->kid, pv->cose.kid, SP_KID_LEN);
 	p->time = f->time;
+	p->aud = f->aud;
+	p->aud_len = f->aud_len;
+	p->nonce = f->nonce;
+	p->nonce_len = f->nonce_len;
 	p->offer = f->has_offer ? f->offer : 0;
 	p->counter = f->counter;
 	(void)sp_sha256(p->replay_id, pv->kb.sig, pv->kb.sig_len);
@@ -837,6 +855,36 @@ sp_presentation_offer(const struct sp_presentation *p, uint64_t *counter)
 	if (counter != NULL)
 		*counter = p->counter;
 	return p->offer;
+}
+
+const char *
+sp_presentation_audience(const struct sp_presentation *p, size_t *len)
+{
+	if (len != NULL)
+		*len = p->aud_len;
+	return p->aud;
+}
+
+const uint8_t *
+sp_presentation_nonce(const struct sp_presentation *p, size_t *len)
+{
+	if (len != NULL)
+		*len = p->nonce_len;
+	return p->nonce;
+}
+
+int64_t
+sp_presentation_issued(const struct sp_presentation *p)
+{
+	return p->claims.iat;
+}
+
+const char *
+sp_presentation_issuer(const struct sp_presentation *p, size_t *len)
+{
+	if (len != NULL)
+		*len = p->claims.iss_len;
+	return p->claims.iss;
 }
 
 const uint8_t *

@@ -24,9 +24,8 @@
 int
 main(void)
 {
-	/* Per-pass secret for limit tags. A real issuer derives it from its
-	 * own secret and the pass id; the core leaves that to the caller. */
-	static const uint8_t pass_secret[32] = { 0x42, 0x17, 0x99 };
+	/* The issuer's limit-tag secret (keep it like a signing key). */
+	static const uint8_t tag_secret[32] = { 0x42, 0x17, 0x99 };
 	static const uint8_t nonce[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	static const int disclose[] = { SP_CLAIM_AGE_UNDER_18 };
 	static const char *const scopes[] = { "sport/2026" };
@@ -34,7 +33,8 @@ main(void)
 	struct sp_pass_builder *b = NULL;
 	struct sp_trust *trust = NULL;
 	struct sp_presentation *p = NULL;
-	uint8_t cose[64], tag[SP_TAG_LEN], seen[SP_TAG_LEN], rid[32];
+	uint8_t cose[64], lkey[SP_TAG_LEN], tag[SP_TAG_LEN], seen[SP_TAG_LEN];
+	uint8_t rid[32];
 	uint8_t *pass = NULL, *pres = NULL, *cbor = NULL;
 	size_t cose_len, pass_len = 0, pres_len = 0, cbor_len = 0, i;
 	char *qr = NULL;
@@ -50,8 +50,9 @@ main(void)
 	/* 1. Issue: the wallet sends its public key, the issuer signs. */
 	cose_len = sizeof(cose);
 	TRY(sp_key_public_cose(holder, cose, &cose_len));
-	sp_limit_tag_derive(tag, pass_secret, sizeof(pass_secret),
-	    "sport/2026");
+	sp_limit_key_derive(lkey, tag_secret, sizeof(tag_secret),
+	    "0014-000123", "sport");
+	sp_limit_tag_derive(tag, lkey, sizeof(lkey), "sport/2026");
 	TRY(sp_pass_builder_new(&b));
 	TRY(sp_pass_builder_set_issuer(b, "GM0014"));
 	TRY(sp_pass_builder_set_times(b, day, 0, day + 365 * 86400));

@@ -114,9 +114,22 @@ SP_EXPORT int sp_pass_issue(uint8_t **out, size_t *out_len,
     const struct sp_pass_builder *b, const struct sp_key *issuer,
     const uint8_t *seed_salts);
 
-/* Limit tag derivation, used by the issuer for tags and by tills for
- * per-period tags from a tag key: tag = HMAC-SHA-256(key, label)[0..16)
- * with label = "stadspas limit tag v1\0" || scope. */
+/*
+ * Limit tags. The issuer keeps one secret (at least 32 random bytes) and
+ * derives, for each pass and category, a limit key
+ *   key = HMAC-SHA-256(secret, "stadspas limit key v1\0" || pass_id ||
+ *                      0x00 || category)[0..16)
+ * and from it the tag for a scope "category/period"
+ *   tag = HMAC-SHA-256(key, "stadspas limit tag v1\0" || scope)[0..16).
+ * Every copy of a pass gets the same tags (same pass_id); tags of other
+ * categories or periods are unlinkable. A pass carries either the tag
+ * (long periods: sp_pass_builder_add_limit_tag) or the key (short periods:
+ * sp_pass_builder_add_limit_key), from which a till derives the current
+ * period's tag with sp_limit_tag_derive. Both NUL-terminated strings.
+ */
+SP_EXPORT void sp_limit_key_derive(uint8_t key[SP_TAG_LEN],
+    const uint8_t *secret, size_t secret_len, const char *pass_id,
+    const char *category);
 SP_EXPORT void sp_limit_tag_derive(uint8_t tag[SP_TAG_LEN],
     const uint8_t *key, size_t key_len, const char *scope);
 
@@ -180,8 +193,14 @@ struct sp_verify_opts {
 	size_t nonce_len;
 };
 
-/* Default options: skew 300 s, max_age 60 s; fill now yourself. */
-#define SP_VERIFY_OPTS_DEFAULT { .skew = 300, .max_age = 60 }
+/*
+ * Default options: a presentation is accepted if its time is at most
+ * max_age + skew seconds before now and at most skew after (the phone's
+ * and the till's clocks differ by up to skew); the pass's validity window
+ * is widened by skew at both ends. 30 s matches wallets re-signing the QR
+ * every 30 s. Fill now yourself.
+ */
+#define SP_VERIFY_OPTS_DEFAULT { .skew = 90, .max_age = 30 }
 
 struct sp_presentation;	/* a verified presentation */
 
@@ -209,6 +228,17 @@ SP_EXPORT int64_t sp_presentation_expiry(const struct sp_presentation *p);
 SP_EXPORT int64_t sp_presentation_time(const struct sp_presentation *p);
 SP_EXPORT uint64_t sp_presentation_offer(const struct sp_presentation *p,
     uint64_t *counter);
+/* The key binding's audience (provider id) and nonce as the holder signed
+ * them, borrowed from p; NULL with *len 0 when absent. Check these when
+ * the verifier options did not name an audience or nonce. */
+SP_EXPORT const char *sp_presentation_audience(
+    const struct sp_presentation *p, size_t *len);
+SP_EXPORT const uint8_t *sp_presentation_nonce(
+    const struct sp_presentation *p, size_t *len);
+/* The pass's issued-at time and issuer name (NULL, *len 0 if absent). */
+SP_EXPORT int64_t sp_presentation_issued(const struct sp_presentation *p);
+SP_EXPORT const char *sp_presentation_issuer(
+    const struct sp_presentation *p, size_t *len);
 /* The issuer kid that signed the pass (SP_KID_LEN bytes, borrowed). */
 SP_EXPORT const uint8_t *sp_presentation_kid(
     const struct sp_presentation *p);

@@ -390,6 +390,95 @@ test_builder_validation(void)
 	sp_pass_builder_free(&b);	/* NULL is fine */
 }
 
+/* Review findings: claim types, padding never disclosed, size limit at
+ * issue, accessors, prefix named first, per-pass limit keys. */
+static void
+test_api_edges(void)
+{
+	static const int with_padding[] = { 0, SP_CLAIM_CATEGORY };
+	static const uint8_t secret[32] = { 9 };
+	struct sp_pass_builder *b = NULL;
+	struct fixture f;
+	struct sp_present_opts po = typical_opts();
+	struct sp_verify_opts vo = verify_opts();
+	struct sp_presentation *p = NULL;
+	uint8_t k1[SP_TAG_LEN], k2[SP_TAG_LEN], k3[SP_TAG_LEN];
+	uint8_t t1[SP_TAG_LEN], t2[SP_TAG_LEN], *out = NULL;
+	static const uint8_t nonce[4] = { 1, 2, 3, 4 };
+	char big[257];
+	size_t len = 0, i;
+	uint8_t *cbor = NULL;
+
+	CHECK(sp_pass_builder_new(&b) == SP_OK);
+	CHECK(sp_pass_builder_add_text(b, SP_CLAIM_AGE_UNDER_18, "yes") ==
+	    SP_ERR_INVALID_ARG);
+	CHECK(sp_pass_builder_add_bool(b, SP_CLAIM_PASS_NO, true) ==
+	    SP_ERR_INVALID_ARG);
+	CHECK(sp_pass_builder_add_uint(b, SP_CLAIM_NAME, 3) ==
+	    SP_ERR_INVALID_ARG);
+	CHECK(sp_pass_builder_add_uint(b, SP_CLAIM_BIRTH_YEAR, 2001) == SP_OK);
+	sp_pass_builder_free(&b);
+
+	CHECK(fixture_init(&f, SP_ALG_EDDSA, SP_ALG_EDDSA) == SP_OK);
+	/* Key 0 (padding) in the list is ignored, not disclosed. */
+	po.disclose = with_padding;
+	po.disclose_count = 2;
+	po.nonce = nonce;
+	po.nonce_len = sizeof(nonce);
+	CHECK(present_verify(&f, &po, &vo, &p) == SP_OK);
+	if (p != NULL) {
+		size_t n;
+		const char *a = sp_presentation_audience(p, &n);
+		const uint8_t *nn;
+
+		CHECK(a != NULL && n == 10 && memcmp(a, "pool-noord", 10) == 0);
+		nn = sp_presentation_nonce(p, &n);
+		CHECK(nn != NULL && n == 4 && memcmp(nn, nonce, 4) == 0);
+		a = sp_presentation_issuer(p, &n);
+		CHECK(a != NULL && n == 6 && memcmp(a, "GM0014", 6) == 0);
+		CHECK(sp_presentation_issued(p) == T0);
+	}
+	sp_presentation_free(&p);
+	fixture_clear(&f);
+
+	/* An issued pass over the size limit is refused at issue time. */
+	CHECK(fixture_init(&f, SP_ALG_EDDSA, SP_ALG_EDDSA) == SP_OK);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	CHECK(sp_pass_builder_new(&b) == SP_OK);
+	{
+		uint8_t cose[128];
+		size_t cl = sizeof(cose);
+
+		CHECK(sp_key_public_cose(f.holder, cose, &cl) == SP_OK);
+		CHECK(sp_pass_builder_set_times(b, T0, 0, T0 + YEAR) == SP_OK);
+		CHECK(sp_pass_builder_set_status(b, 1, 1) == SP_OK);
+		CHECK(sp_pass_builder_set_holder(b, cose, cl) == SP_OK);
+	}
+	big[256] = 0;
+	for (i = 0; i < 20; i++)
+		CHECK(sp_pass_builder_add_text(b, SP_CLAIM_NAME, big) == SP_OK);
+	CHECK(sp_pass_issue(&out, &len, b, f.issuer, NULL) ==
+	    SP_ERR_TOO_LARGE);
+	CHECK(out == NULL);
+	sp_pass_builder_free(&b);
+	fixture_clear(&f);
+
+	/* A damaged DCC string is named as foreign, not as bad Base45. */
+	CHECK(sp_qr_decode(&cbor, &len, "HC1:!!!", 7) == SP_ERR_PREFIX);
+	CHECK(sp_qr_decode(&cbor, &len, " \nSP1:!!", 8) == SP_ERR_BASE45);
+
+	/* Limit keys: per pass and category, tags per period. */
+	sp_limit_key_derive(k1, secret, sizeof(secret), "0014-1", "swim");
+	sp_limit_key_derive(k2, secret, sizeof(secret), "0014-2", "swim");
+	sp_limit_key_derive(k3, secret, sizeof(secret), "0014-1", "sport");
+	CHECK(memcmp(k1, k2, SP_TAG_LEN) != 0 && memcmp(k1, k3, SP_TAG_LEN));
+	sp_limit_tag_derive(t1, k1, SP_TAG_LEN, "swim/2026-W48");
+	sp_limit_key_derive(k2, secret, sizeof(secret), "0014-1", "swim");
+	sp_limit_tag_derive(t2, k2, SP_TAG_LEN, "swim/2026-W48");
+	CHECK(memcmp(t1, t2, SP_TAG_LEN) == 0);	/* stable across copies */
+}
+
 int
 main(void)
 {
@@ -402,5 +491,6 @@ main(void)
 	test_tamper_every_byte();
 	test_qr_roundtrip();
 	test_builder_validation();
+	test_api_edges();
 	return check_report("test_cred");
 }
