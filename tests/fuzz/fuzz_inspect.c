@@ -3,15 +3,19 @@
  * Fuzz target for core/inspect.c: insp_run on arbitrary bytes without a
  * key, with the fixed Ed25519 issuer key of tests/cli/mkpass.c (so SP1
  * seeds reach full verification) and with a P-256 key, at a fixed time and
- * with no time; plus insp_parse_time on the bytes as a string.
+ * with no time; the same on "HC1:"/"SP1:" + Base45 of the bytes, so the
+ * fuzzer's mutations reach the CBOR, COSE and claims code directly; plus
+ * insp_parse_time on the bytes as a string.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base45.h"
 #include "inspect.h"
 #include "sig.h"
+#include "sp_buf.h"
 #include "stadspas/sp_err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,19 +60,39 @@ one(const uint8_t *data, size_t size, const struct sig_pub *key, int key_err,
 	insp_result_clear(&res);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+all_keys(const uint8_t *data, size_t size)
 {
-	char *s;
-	int64_t t;
-
-	keys_init();
 	one(data, size, NULL, SP_OK, INSP_NO_TIME);
 	one(data, size, NULL, SP_OK, FUZZ_AT);
 	one(data, size, &ed.pub, SP_OK, FUZZ_AT);
 	one(data, size, &ed.pub, SP_OK, INSP_NO_TIME);
 	one(data, size, &p256.pub, SP_OK, FUZZ_AT);
 	one(data, size, NULL, SP_ERR_UNSUPPORTED_ALG, FUZZ_AT);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sp_buf w;
+	char *s;
+	int64_t t;
+
+	keys_init();
+	all_keys(data, size);
+	/* Seeds that are QR text start with a prefix; the others are
+	 * taken as the transport's payload. */
+	if (size < 5000 && (size < 4 || (memcmp(data, "HC1:", 4) != 0 &&
+	    memcmp(data, "SP1:", 4) != 0))) {
+		sp_buf_init(&w);
+		if (sp_buf_append(&w, "HC1:", 4) == SP_OK &&
+		    b45_encode(&w, data, size) == SP_OK) {
+			all_keys(w.ptr, w.len);
+			memcpy(w.ptr, "SP1:", 4);
+			all_keys(w.ptr, w.len);
+		}
+		sp_buf_clear(&w);
+	}
 	if (size < 256 && (s = malloc(size + 1)) != NULL) {
 		memcpy(s, data, size);
 		s[size] = 0;
