@@ -408,7 +408,8 @@ sp_qr_decode(uint8_t **out, size_t *out_len, const char *text,
 		if ((*out = malloc(b.len > 0 ? b.len : 1)) == NULL) {
 			r = SP_ERR_NOMEM;
 		} else {
-			memcpy(*out, b.ptr, b.len);
+			if (b.len > 0)	/* b.ptr is NULL when empty */
+				memcpy(*out, b.ptr, b.len);
 			*out_len = b.len;
 		}
 	}
