@@ -340,7 +340,7 @@ load(struct reg_log *l)
 	struct reg_txn t;
 	struct replay rp = { .l = l, .t = &t };
 	struct sp_buf v;
-	uint8_t stored_head[REG_HEAD_LEN];
+	uint8_t stored_head[REG_HEAD_LEN] = { 0 };
 	uint64_t stored_size = 0, assigned;
 	int r;
 
@@ -381,12 +381,12 @@ reg_log_open(struct reg_log **out, const char *dir,
     const struct reg_log_config *cfg)
 {
 	struct reg_log *l = NULL;
-	int r = SP_ERR_INVALID_ARG;
+	int r;
 
 	if (out == NULL || dir == NULL || cfg == NULL ||
 	    (cfg->bits != 1 && cfg->bits != 2) || cfg->capacity == 0 ||
 	    cfg->capacity > REG_LIST_MAX_ENTRIES)
-		goto fail;
+		return SP_ERR_INVALID_ARG;
 	r = SP_ERR_INTERNAL;
 	if (sodium_init() < 0)
 		goto fail;
@@ -467,30 +467,32 @@ scan_free(struct reg_txn *t, uint32_t from, uint32_t end)
 
 struct assign_ctx {
 	uint32_t capacity;
-	uint32_t idx;		/* out */
+	uint32_t *idx;		/* out: n of them */
+	size_t n;
 };
 
+/* Takes one free index; the transaction sees its own earlier puts. */
 static void
-assign_txn(struct reg_txn *t, void *ctx)
+assign_one(struct reg_txn *t, uint32_t capacity, uint32_t *out)
 {
 	static const uint8_t empty;
-	struct assign_ctx *a = ctx;
 	uint8_t k[4];
-	uint32_t cand = 0, start;
+	uint32_t cand = 0;
 	bool found = false;
 	int i;
 
 	/* Random probes keep indices unlinkable to issuance order. */
 	for (i = 0; i < ASSIGN_TRIES && !found && t->ret == SP_OK; i++) {
-		cand = randombytes_uniform(a->capacity);
+		cand = randombytes_uniform(capacity);
 		reg_key_be32(k, cand);
 		found = !reg_txn_get(t, DB_ASSIGNED, k, sizeof(k), NULL);
 	}
 	if (!found && t->ret == SP_OK) {
 		/* A crowded list: the first gap after a random start. */
-		start = randombytes_uniform(a->capacity);
-		cand = scan_free(t, start, a->capacity);
-		found = cand < a->capacity;
+		uint32_t start = randombytes_uniform(capacity);
+
+		cand = scan_free(t, start, capacity);
+		found = cand < capacity;
 		if (!found) {
 			cand = scan_free(t, 0, start);
 			found = cand < start;
@@ -504,26 +506,50 @@ assign_txn(struct reg_txn *t, void *ctx)
 	}
 	reg_key_be32(k, cand);
 	reg_txn_put(t, DB_ASSIGNED, k, sizeof(k), &empty, 0);
-	a->idx = cand;
+	*out = cand;
+}
+
+static void
+assign_txn(struct reg_txn *t, void *ctx)
+{
+	const struct assign_ctx *a = ctx;
+	size_t i;
+
+	for (i = 0; i < a->n && t->ret == SP_OK; i++)
+		assign_one(t, a->capacity, &a->idx[i]);
+}
+
+int
+reg_log_assign_batch(struct reg_log *l, uint32_t *idx, size_t n)
+{
+	struct assign_ctx a;
+	uint32_t *tmp = NULL;
+	int r = SP_ERR_INVALID_ARG;
+
+	if (l == NULL || idx == NULL || n == 0)
+		goto fail;
+	r = SP_ERR_REG_FULL;
+	if (n > l->capacity - l->assigned)
+		goto fail;
+	/* idx is written only on success. */
+	r = SP_ERR_NOMEM;
+	if ((tmp = calloc(n, sizeof(*tmp))) == NULL)
+		goto fail;
+	a = (struct assign_ctx){ .capacity = l->capacity, .idx = tmp,
+	    .n = n };
+	if ((r = reg_db_write(&l->db, assign_txn, &a)) != SP_OK)
+		goto fail;
+	l->assigned += (uint32_t)n;
+	memcpy(idx, tmp, n * sizeof(*tmp));
+fail:
+	free(tmp);
+	return r;
 }
 
 int
 reg_log_assign(struct reg_log *l, uint32_t *idx)
 {
-	struct assign_ctx a;
-	int r;
-
-	if (l == NULL || idx == NULL)
-		return SP_ERR_INVALID_ARG;
-	if (l->assigned >= l->capacity)
-		return SP_ERR_REG_FULL;
-	a.capacity = l->capacity;
-	a.idx = 0;
-	if ((r = reg_db_write(&l->db, assign_txn, &a)) != SP_OK)
-		return r;
-	l->assigned++;
-	*idx = a.idx;
-	return SP_OK;
+	return reg_log_assign_batch(l, idx, 1);
 }
 
 /* ---- Append ----------------------------------------------------------- */
@@ -571,7 +597,6 @@ prepare(struct reg_log *l, const uint32_t *idx, const unsigned *status,
 {
 	struct reg_event e;
 	size_t i, done = 0;
-	unsigned cur;
 	int r = SP_OK;
 
 	memcpy(head, l->head, REG_HEAD_LEN);
@@ -579,7 +604,8 @@ prepare(struct reg_log *l, const uint32_t *idx, const unsigned *status,
 	for (i = 0; i < n && r == SP_OK; i++) {
 		if ((r = change_ok(l, idx[i], status[i])) != SP_OK)
 			break;
-		cur = reg_list_get(&l->list, idx[i]);
+		unsigned cur = reg_list_get(&l->list, idx[i]);
+
 		if (!transition_ok(cur, status[i])) {
 			r = SP_ERR_REG_TRANSITION;
 			break;

@@ -44,6 +44,9 @@ void reg_log_close(struct reg_log **lp);
 
 /* Reserves a random free index (durably). SP_ERR_REG_FULL when none. */
 int reg_log_assign(struct reg_log *l, uint32_t *idx);
+/* Reserves n random free indices in one durable transaction, for bulk
+ * issuance (all or none: SP_ERR_REG_FULL if fewer than n are free). */
+int reg_log_assign_batch(struct reg_log *l, uint32_t *idx, size_t n);
 /* Number of indices handed out so far. */
 uint32_t reg_log_assigned(const struct reg_log *l);
 

@@ -191,14 +191,13 @@ reg_db_open(struct reg_db *db, const char *dir, size_t mapsize,
 	}
 	if (mapsize == 0)
 		mapsize = REG_DB_DEFAULT_MAP;
-	r = SP_ERR_STORAGE;
 	if ((rc = mdb_env_create(&db->env)) != MDB_SUCCESS) {
 		db->env = NULL;
 		r = xlate(rc);
 		goto fail;
 	}
 	/* No MDB_NOSYNC/MDB_NOMETASYNC: a commit is on disk when it returns.
-	 * LMDB keeps the larger of this size and the existing file's. */
+	 * LMDB raises the map to at least the data in use. */
 	if ((rc = mdb_env_set_maxdbs(db->env, n)) != MDB_SUCCESS ||
 	    (rc = mdb_env_set_mapsize(db->env, mapsize)) != MDB_SUCCESS ||
 	    (rc = mdb_env_open(db->env, dir, mflags, 0600)) != MDB_SUCCESS) {
@@ -395,7 +394,7 @@ reg_txn_foreach(struct reg_txn *t, unsigned db, const void *lo,
 {
 	MDB_cursor *c = NULL;
 	MDB_val k = mval(lo, lo_len), v = { .mv_size = 0, .mv_data = NULL };
-	int rc, r;
+	int rc;
 
 	if (!usable(t, db))
 		return;
@@ -410,7 +409,8 @@ reg_txn_foreach(struct reg_txn *t, unsigned db, const void *lo,
 	}
 	rc = mdb_cursor_get(c, &k, &v, lo != NULL ? MDB_SET_RANGE : MDB_FIRST);
 	while (rc == MDB_SUCCESS) {
-		r = fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+		int r = fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+
 		if (r < 0)
 			reg_txn_fail(t, r);
 		if (r != 0)

@@ -66,7 +66,9 @@ struct reg_txn {
  * REG_DB_WRITER creates dir (mode 0700) and the files (0600) and missing
  * databases; REG_DB_RDONLY opens an existing environment read-only (a
  * missing database is then SP_ERR_NOT_FOUND). mapsize 0 means
- * REG_DB_DEFAULT_MAP; an existing larger map is kept. *db is cleared
+ * REG_DB_DEFAULT_MAP; LMDB raises it to at least the data in use (a
+ * smaller size than the data leaves a full map, which the next write
+ * grows). *db is cleared
  * first and needs reg_db_close() even on failure (harmless).
  * SP_OK, SP_ERR_INVALID_ARG, SP_ERR_NOMEM, SP_ERR_STORAGE.
  */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -270,8 +271,10 @@ test_assign(void)
 		return;
 	new_dir(dir, sizeof(dir));
 	l = open_ok(dir, 1u << 20, 2);
-	for (i = 0; i < N; i++)
-		idx[i] = assign_ok(l);
+	/* Ten batches of 100 (the same draw as single assignments, which
+	 * the small list below uses, without a thousand fsyncs). */
+	for (i = 0; i < N; i += 100)
+		CHECK(reg_log_assign_batch(l, idx + i, 100) == SP_OK);
 	CHECK(reg_log_assigned(l) == N);
 	for (i = 1; i < N; i++) {
 		ups += idx[i] > idx[i - 1];
@@ -309,6 +312,49 @@ test_assign(void)
 	l = open_ok(small, SMALL, 2);
 	CHECK(reg_log_assigned(l) == SMALL);
 	CHECK(reg_log_assign(l, &x) == SP_ERR_REG_FULL);
+	reg_log_close(&l);
+}
+
+/* Bulk issuance: many indices in one transaction, all or none. */
+static void
+test_assign_batch(void)
+{
+	enum { SMALL = 64 };
+	char dir[128];
+	struct reg_log *l;
+	uint32_t a[SMALL], b[SMALL];
+	uint8_t taken[SMALL] = { 0 };
+	size_t i, seen = 0;
+
+	new_dir(dir, sizeof(dir));
+	l = open_ok(dir, SMALL, 2);
+	CHECK(reg_log_assign_batch(l, a, 40) == SP_OK);
+	CHECK(reg_log_assigned(l) == 40);
+	for (i = 0; i < SMALL; i++)
+		b[i] = UINT32_MAX;
+	/* 30 more do not fit: none is taken and b is untouched. */
+	CHECK(reg_log_assign_batch(l, b, 30) == SP_ERR_REG_FULL);
+	CHECK(reg_log_assigned(l) == 40 && b[0] == UINT32_MAX);
+	CHECK(reg_log_assign_batch(l, b, 0) == SP_ERR_INVALID_ARG);
+	CHECK(reg_log_assign_batch(l, NULL, 1) == SP_ERR_INVALID_ARG);
+	reg_log_close(&l);
+	l = open_ok(dir, SMALL, 2);
+	CHECK(reg_log_assigned(l) == 40);
+	CHECK(reg_log_assign_batch(l, b, 24) == SP_OK);
+	for (i = 0; i < 40; i++)
+		if (a[i] < SMALL && !taken[a[i]]) {
+			taken[a[i]] = 1;
+			seen++;
+		}
+	for (i = 0; i < 24; i++)
+		if (b[i] < SMALL && !taken[b[i]]) {
+			taken[b[i]] = 1;
+			seen++;
+		}
+	CHECK(seen == SMALL);
+	CHECK(reg_log_assign(l, &b[0]) == SP_ERR_REG_FULL);
+	/* Assigned in a batch means usable. */
+	CHECK(reg_log_append(l, a[39], REG_REVOKED, 0, T0, NULL) == SP_OK);
 	reg_log_close(&l);
 }
 
@@ -684,6 +730,65 @@ done:
 	free(bs);
 }
 
+/*
+ * A reader whose map is smaller than what another process has since
+ * written gets MDB_MAP_RESIZED from mdb_txn_begin; the store adopts the
+ * new size and goes on.
+ */
+static void
+test_map_resized(void)
+{
+	enum { N = 1000 };
+	char dir[128];
+	struct reg_log *l;
+	struct reg_log_config c = config(1u << 16, 2);
+	struct reg_db rd;
+	struct reg_txn t;
+	uint32_t idx[N];
+	size_t before;
+	int status = -1;
+	pid_t pid;
+
+	new_dir(dir, sizeof(dir));
+	c.map_size = 64 << 10;
+	l = open_ok(dir, c.capacity, 2);
+	CHECK(reg_log_assign_batch(l, idx, N) == SP_OK);
+	reg_log_close(&l);
+
+	CHECK(reg_db_open(&rd, dir, 64 << 10, raw_names, 3, REG_DB_RDONLY) ==
+	    SP_OK);
+	before = rd.mapsize;
+	reg_txn_begin(&rd, &t, false);
+	CHECK(reg_txn_count(&t, 1) == 0 && t.ret == SP_OK);
+	reg_txn_abort(&t);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		/* Another process (it does not touch the parent's env). */
+		unsigned st[N];
+		size_t i;
+		int ok = reg_log_open(&l, dir, &c) == SP_OK;
+
+		for (i = 0; i < N; i++)
+			st[i] = REG_REVOKED;
+		ok = ok && reg_log_append_batch(l, idx, st, NULL, N, T0,
+		    NULL) == SP_OK;
+		reg_log_close(&l);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	reg_txn_begin(&rd, &t, false);
+	CHECKF(t.ret == SP_OK, "%s", sp_strerror(t.ret));
+	CHECK(reg_txn_count(&t, 1) == N && t.ret == SP_OK);
+	reg_txn_abort(&t);
+	CHECKF(rd.mapsize > before, "map %zu, was %zu", rd.mapsize, before);
+	/* A reader cannot write. */
+	reg_txn_begin(&rd, &t, true);
+	CHECK(t.ret == SP_ERR_INVALID_ARG);
+	CHECK(reg_txn_commit(&t) == SP_ERR_INVALID_ARG);
+	reg_db_close(&rd);
+}
+
 /* ---- Tampering -------------------------------------------------------- */
 
 /* Flips one byte at offset off of every copy of needle in the file; returns
@@ -812,10 +917,12 @@ main(void)
 	test_reopen();
 	test_transitions();
 	test_assign();
+	test_assign_batch();
 	test_config();
 	test_batch();
 	test_checkpoints();
 	test_map_growth();
+	test_map_resized();
 	test_tamper();
 	sig_priv_clear(&key);
 	CHECK(nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);

@@ -194,7 +194,7 @@ static void
 do_append(struct writer *w, size_t n)
 {
 	uint32_t idx[8];
-	unsigned st[8], cur;
+	unsigned st[8];
 	uint16_t reason[8];
 	uint64_t last;
 	size_t i, j, got = 0, tries;
@@ -202,6 +202,8 @@ do_append(struct writer *w, size_t n)
 	int r;
 
 	for (tries = 0; got < n && tries < 4 * n; tries++) {
+		unsigned cur;
+
 		if (!pick(w, &idx[got]))
 			break;
 		cur = reg_list_get(reg_log_list(w->l), idx[got]);
@@ -255,7 +257,6 @@ child(const char *dir, int fd, unsigned run)
 	struct reg_log_config c = config();
 	struct sig_priv k;
 	struct ack a = { .type = ACK_OPEN };
-	uint64_t op;
 	int r;
 
 	memset(&w, 0, sizeof(w));
@@ -271,7 +272,8 @@ child(const char *dir, int fd, unsigned run)
 		w.now = reg_log_checkpoint_time(w.l);
 	send_ack(fd, &a);
 	for (;;) {
-		op = rng_next(&w.rng) % 100;
+		uint64_t op = rng_next(&w.rng) % 100;
+
 		if (op < 20 || (w.n_mine == 0 && !w.full))
 			do_assign(&w);
 		else if (op < 55)
@@ -377,7 +379,7 @@ one_kill(const char *dir, unsigned run, uint64_t delay_us, struct truth *t,
 	size_t have = 0;
 	int fds[2], status = 0;
 	bool open = false, alive = true;
-	uint64_t deadline = 0, start = now_us(), now;
+	uint64_t deadline = 0, start = now_us();
 	struct pollfd p;
 	pid_t pid;
 
@@ -399,7 +401,8 @@ one_kill(const char *dir, unsigned run, uint64_t delay_us, struct truth *t,
 	(void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
 	while (alive) {
-		now = now_us();
+		uint64_t now = now_us();
+
 		if (open && deadline == 0)
 			deadline = now + delay_us;
 		if (deadline != 0 && now >= deadline)
