@@ -8,8 +8,17 @@
  * is recomputed and must equal the stored head, and the status list is
  * rebuilt, so log, head and list always agree.
  *
- * One writer process per data directory (LMDB's lock enforces it for
- * writers; readers may open concurrently). Not thread-safe.
+ * One writer per data directory: an open log holds an exclusive lock
+ * (flock on "writer.lock"), so a second open, in any process, fails with
+ * SP_ERR_STORAGE; read-only LMDB readers may open concurrently. Not
+ * thread-safe.
+ *
+ * A write that fails changes nothing in memory. After SP_ERR_STORAGE from a
+ * write (an I/O error may leave LMDB refusing further transactions, and a
+ * failed sync cannot say whether the data reached the disk), close and
+ * reopen the log: the replay on open is the truth. SP_ERR_STORAGE_FULL
+ * (disk or map full, after one automatic doubling of the map) leaves the
+ * log usable once there is room.
  */
 #ifndef STADSPAS_REGISTRY_LOG_H
 #define STADSPAS_REGISTRY_LOG_H

@@ -854,6 +854,81 @@ raw_del(const char *dir, unsigned db, const uint8_t *k, size_t klen)
 	reg_db_close(&d);
 }
 
+/* Stores a checkpoint signed over c as the latest, bypassing the log. */
+static void
+raw_put_ckpt(const char *dir, const struct reg_checkpoint *c)
+{
+	struct sp_buf sig, val;
+	struct cbor_enc e;
+	struct reg_db d;
+	struct reg_txn t;
+
+	sp_buf_init(&sig);
+	sp_buf_init(&val);
+	CHECK(reg_checkpoint_sign(&sig, c, &key, kid, sizeof(kid)) == SP_OK);
+	cbor_enc_init(&e, &val);
+	cbor_put_array(&e, 2);	/* the meta value: [version, bytes] */
+	cbor_put_uint(&e, 1);
+	cbor_put_bstr(&e, sig.ptr, sig.len);
+	CHECK(cbor_enc_finish(&e) == SP_OK);
+	CHECK(reg_db_open(&d, dir, 0, raw_names, 3, REG_DB_WRITER) == SP_OK);
+	reg_txn_begin(&d, &t, true);
+	reg_txn_put(&t, 0, "checkpoint", 10, val.ptr, val.len);
+	CHECK(reg_txn_commit(&t) == SP_OK);
+	reg_db_close(&d);
+	sp_buf_clear(&sig);
+	sp_buf_clear(&val);
+}
+
+/* A stored checkpoint must state the replayed head and digest. */
+static void
+test_tamper_ckpt(void)
+{
+	char dir[128];
+	struct reg_event e5;
+	struct reg_checkpoint c;
+	struct reg_list empty;
+	struct reg_log *l;
+
+	memset(&c, 0, sizeof(c));
+	c.list = LIST_ID;
+	c.time = T0;
+	c.bits = 2;
+	c.count = 64;
+	CHECK(reg_list_init(&empty, LIST_ID, 2, 64) == SP_OK);
+
+	/* Honest: size 0, genesis head, the empty list's digest. */
+	new_dir(dir, sizeof(dir));
+	make_small_log(dir, &e5);
+	reg_head_genesis(c.head, LIST_ID);
+	reg_list_digest(&empty, c.digest);
+	raw_put_ckpt(dir, &c);
+	l = open_ok(dir, 64, 2);
+	CHECK(reg_log_checkpoint_time(l) == T0);
+	CHECK(reg_log_checkpoint_due(l, T0, 3600));	/* the log grew */
+	reg_log_close(&l);
+	/* A head that is not the chain's at that size. */
+	c.head[0] ^= 1;
+	raw_put_ckpt(dir, &c);
+	CHECK(reopen_err(dir, 64, 2) == SP_ERR_STORAGE);
+	/* A digest that is not the list's at that size. */
+	c.head[0] ^= 1;
+	c.digest[0] ^= 1;
+	raw_put_ckpt(dir, &c);
+	CHECK(reopen_err(dir, 64, 2) == SP_ERR_STORAGE);
+	/* Beyond the log. */
+	c.digest[0] ^= 1;
+	c.size = 11;
+	raw_put_ckpt(dir, &c);
+	CHECK(reopen_err(dir, 64, 2) == SP_ERR_STORAGE);
+	/* Another list's. */
+	c.size = 0;
+	c.list = LIST_ID + 1;
+	raw_put_ckpt(dir, &c);
+	CHECK(reopen_err(dir, 64, 2) == SP_ERR_STORAGE);
+	reg_list_clear(&empty);
+}
+
 static void
 test_tamper(void)
 {
@@ -924,6 +999,7 @@ main(void)
 	test_map_growth();
 	test_map_resized();
 	test_tamper();
+	test_tamper_ckpt();
 	sig_priv_clear(&key);
 	CHECK(nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
 	return check_report("test_log");
