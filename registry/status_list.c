@@ -216,12 +216,12 @@ reg_list_encode(struct sp_buf *out, const struct reg_list *l)
 {
 	struct sp_buf z;
 	struct cbor_enc e;
-	size_t start = 0;
-	int r = SP_ERR_INVALID_ARG;
+	size_t start;
+	int r;
 
-	sp_buf_init(&z);
 	if (out == NULL || !list_ok(l))
-		goto fail;
+		return SP_ERR_INVALID_ARG;
+	sp_buf_init(&z);
 	start = out->len;
 	if ((r = qrt_deflate(&z, l->bytes, l->len, LIST_ZLIB_LEVEL)) != SP_OK)
 		goto fail;
@@ -295,8 +295,9 @@ reg_list_decode(struct reg_list *l, uint32_t id, const uint8_t *cbor,
 	struct cbor_reader rd;
 	struct sp_buf raw;
 	const uint8_t *lst = NULL;
-	size_t lst_len = 0, cap, entries_cap;
+	size_t lst_len = 0, entries_cap;
 	unsigned bits = 0;
+	bool by_entries;
 	uint8_t *p = NULL;
 	int r = SP_ERR_INVALID_ARG;
 
@@ -314,9 +315,10 @@ reg_list_decode(struct reg_list *l, uint32_t id, const uint8_t *cbor,
 	/* The inflated size is capped by the caller (zlib bombs) and by the
 	 * largest list we represent. */
 	entries_cap = (size_t)REG_LIST_MAX_ENTRIES / 8 * bits;
-	cap = max_bytes < entries_cap ? max_bytes : entries_cap;
-	if ((r = qrt_inflate(&raw, lst, lst_len, cap)) != SP_OK) {
-		if (r == SP_ERR_ZLIB_BOMB && cap < max_bytes)
+	by_entries = entries_cap < max_bytes;
+	if ((r = qrt_inflate(&raw, lst, lst_len, by_entries ? entries_cap :
+	    max_bytes)) != SP_OK) {
+		if (r == SP_ERR_ZLIB_BOMB && by_entries)
 			r = SP_ERR_TOO_LARGE;
 		goto fail;
 	}
@@ -565,10 +567,13 @@ read_claims(struct reg_token *t, const uint8_t *p, size_t len)
 		}
 		/* A claim of ours with the wrong type, or a bad status list
 		 * object, is a claims error. */
-		if ((ret = read_claim(t, &r, key.val)) != SP_OK)
-			return ret == SP_ERR_CBOR_TYPE ||
+		if ((ret = read_claim(t, &r, key.val)) != SP_OK) {
+			if (ret == SP_ERR_CBOR_TYPE ||
 			    ret == SP_ERR_CBOR_VALUE ||
-			    ret == SP_ERR_CBOR_MISSING_KEY ? SP_ERR_CLAIMS : ret;
+			    ret == SP_ERR_CBOR_MISSING_KEY)
+				ret = SP_ERR_CLAIMS;
+			return ret;
+		}
 		seen |= claim_seen_bit(key.val);
 	}
 	if (seen != (SEEN_SUB | SEEN_IAT | SEEN_LIST))

@@ -82,15 +82,15 @@ list_check(const struct reg_list *l)
 	struct sp_buf enc;
 	struct reg_list d;
 	uint8_t digest[REG_DIGEST_LEN];
-	volatile unsigned sink = 0;
 	uint32_t i;
 
 	if (!list_consistent(l))
 		abort();
 	for (i = 0; i < l->count; i += 1 + i / 64)
-		sink += reg_list_get(l, i);
-	if (l->count > 0)
-		sink += reg_list_get(l, l->count - 1);
+		if (reg_list_get(l, i) >= (1u << l->bits))
+			abort();
+	if (l->count > 0 && reg_list_get(l, l->count - 1) >= (1u << l->bits))
+		abort();
 	reg_list_digest(l, digest);
 	if (l->len > REENCODE_MAX)
 		return;

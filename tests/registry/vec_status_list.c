@@ -270,13 +270,15 @@ run_list(json_t *v, struct tally *t)
 static json_t *
 token_vector(json_t *root, const char *file)
 {
+	json_t *tokens = json_object_get(root, "tokens");
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(root, "tokens"), i, e)
+	json_array_foreach(tokens, i, e) {
 		if (strcmp(json_string_value(json_object_get(e, "file")),
 		    file) == 0)
 			return e;
+	}
 	fprintf(stderr, "no vector for %s\n", file);
 	exit(1);
 }
@@ -496,13 +498,15 @@ main(void)
 	json_t *root = tu_load_json(VDIR "token_status_list_vectors.json");
 	struct tally t = { 0 };
 	struct sig_pub key;
-	json_t *v;
+	json_t *lists, *v;
 	size_t i;
 
 	if (sodium_init() < 0)
 		return 1;
-	json_array_foreach(json_object_get(root, "status_lists"), i, v)
+	lists = json_object_get(root, "status_lists");
+	json_array_foreach(lists, i, v) {
 		run_list(v, &t);
+	}
 	CHECK(t.cbor_files == 6 && t.json_files == 6);
 	CHECK(t.small == 4 && t.long_lists == 8);
 	CHECK(example_key(&key, root) == SP_OK);
