@@ -11,6 +11,7 @@
 #include "stadspas/sp_err.h"
 
 #define CKPT_TYPE 2	/* payload key 1: marks a checkpoint, not a pass */
+#define TIME_MAX ((int64_t)UINT32_MAX * 4)	/* what the decoders accept */
 
 enum ckpt_key {
 	CK_TYPE = 1,
@@ -46,7 +47,9 @@ reg_event_encode(struct sp_buf *out, const struct reg_event *e)
 {
 	struct cbor_enc enc;
 
-	if (e->time < 0 || e->seq == 0)
+	/* Refuse what reg_event_decode would refuse: a log must reopen. */
+	if (e->time < 0 || e->time > TIME_MAX || e->seq == 0 ||
+	    e->seq > INT64_MAX)
 		return SP_ERR_INVALID_ARG;
 	cbor_enc_init(&enc, out);
 	cbor_put_array(&enc, 5);
@@ -161,7 +164,9 @@ reg_checkpoint_sign(struct sp_buf *out, const struct reg_checkpoint *c,
 	struct sp_buf payload;
 	int r;
 
-	if (c == NULL || k == NULL || c->time < 0)
+	if (c == NULL || k == NULL || c->time < 0 || c->time > TIME_MAX ||
+	    c->size > INT64_MAX || (c->bits != 1 && c->bits != 2) ||
+	    c->count == 0 || c->count > REG_LIST_MAX_ENTRIES)
 		return SP_ERR_INVALID_ARG;
 	sp_buf_init(&payload);
 	if ((r = ckpt_payload(&payload, c)) == SP_OK)
