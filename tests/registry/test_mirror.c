@@ -370,6 +370,7 @@ test_signature_errors(void)
 	iss_init(&stranger, 0x99);
 	stranger.size = f.iss.size;
 	memcpy(stranger.head, f.iss.head, REG_HEAD_LEN);
+	reg_list_clear(&stranger.list);
 	CHECK(reg_list_copy(&stranger.list, &f.iss.list) == SP_OK);
 	iss_ckpt(&stranger, &f.ck, T0 + 400);
 	iss_delta(&f.iss, &f.buf, 2, &f.ck);
