@@ -5,7 +5,7 @@
 # time. Ends with one line "make test: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 fail=0
 
 summary() {
