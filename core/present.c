@@ -671,7 +671,6 @@ kb_fields_decode(struct kb_fields *f, const uint8_t *p, size_t len)
 {
 	struct cbor_reader r;
 	uint64_t n, i, key;
-	int ret;
 
 	memset(f, 0, sizeof(*f));
 	f->time = -1;
@@ -684,7 +683,7 @@ kb_fields_decode(struct kb_fields *f, const uint8_t *p, size_t len)
 	for (i = 0; i < n; i++) {
 		if (cbor_read_uint(&r, &key) != SP_OK)
 			return SP_ERR_HOLDER_BINDING;
-		if ((ret = kb_field(f, &r, key)) != SP_OK)
+		if (kb_field(f, &r, key) != SP_OK)
 			return SP_ERR_HOLDER_BINDING;
 	}
 	if (f->time < 0 || f->has_offer != f->has_counter)
@@ -695,14 +694,13 @@ kb_fields_decode(struct kb_fields *f, const uint8_t *p, size_t len)
 static int
 kb_check(const struct kb_fields *f, const struct sp_verify_opts *o)
 {
-	size_t n;
-
 	if (f->time > o->now + (int64_t)o->skew)
 		return SP_ERR_FUTURE;
 	if (o->now - f->time > (int64_t)o->max_age + (int64_t)o->skew)
 		return SP_ERR_STALE;
 	if (o->audience != NULL) {
-		n = strlen(o->audience);
+		size_t n = strlen(o->audience);
+
 		if (f->aud == NULL || f->aud_len != n ||
 		    memcmp(f->aud, o->audience, n) != 0)
 			return SP_ERR_AUDIENCE;
