@@ -252,9 +252,10 @@ check_present_opts(const struct sp_present_opts *o)
 	return SP_OK;
 }
 
-/* The holder key must be the one the pass is bound to. */
+/* The holder key must be the one the pass is bound to: compare the
+ * canonical COSE_Key encodings (the issuer stores the canonical form). */
 static int
-holder_matches(const struct pass_claims *c, const struct sp_key *holder)
+holder_matches(const struct pass_claims *c, const struct sig_pub *holder)
 {
 	struct sp_buf mine;
 	struct cbor_enc e;
@@ -262,13 +263,71 @@ holder_matches(const struct pass_claims *c, const struct sp_key *holder)
 
 	sp_buf_init(&mine);
 	cbor_enc_init(&e, &mine);
-	cose_key_encode(&e, &holder->priv.pub);
+	cose_key_encode(&e, holder);
 	if ((r = cbor_enc_finish(&e)) == SP_OK)
 		r = mine.len == c->cnf_key_len &&
 		    memcmp(mine.ptr, c->cnf_key, mine.len) == 0 ?
 		    SP_OK : SP_ERR_KEY_MISMATCH;
 	sp_buf_clear(&mine);
 	return r;
+}
+
+/* Who signs the key binding: a key we hold, or an external signer whose
+ * public key (decoded from its COSE_Key) is pub. */
+struct kb_holder {
+	const struct sp_key *key;
+	const struct sp_signer *signer;
+	const struct sig_pub *pub;
+};
+
+/*
+ * Appends the key binding [h'', {}, payload, sig] signed by an external
+ * signer over the Sig_structure with an empty protected header, exactly
+ * as cose_sign1_sign(COSE_F_ALG_IMPLIED) does with a key we hold; the
+ * signature is checked with the signer's public key before it is used.
+ */
+static int
+kb_sign_external(struct sp_buf *pres, const struct kb_holder *h,
+    const uint8_t *payload, size_t payload_len, const uint8_t *aad,
+    size_t aad_len)
+{
+	uint8_t sig[SIG_MAX_LEN];
+	struct sp_buf tbs;
+	struct cbor_enc e;
+	int r;
+
+	sp_buf_init(&tbs);
+	if ((r = cose_sig_structure(&tbs, NULL, 0, aad, aad_len, payload,
+	    payload_len)) != SP_OK)
+		goto fail;
+	r = SP_ERR_WALLET_SIGNER;
+	if (h->signer->sign(h->signer->ctx, sig, tbs.ptr, tbs.len) != 0)
+		goto fail;
+	if (sig_verify(h->pub, h->pub->alg, tbs.ptr, tbs.len, sig,
+	    sizeof(sig)) != SP_OK)
+		goto fail;
+	cbor_enc_init(&e, pres);
+	cbor_put_array(&e, 4);
+	cbor_put_bstr(&e, NULL, 0);
+	cbor_put_map(&e, 0);
+	cbor_put_bstr(&e, payload, payload_len);
+	cbor_put_bstr(&e, sig, sizeof(sig));
+	r = cbor_enc_finish(&e);
+fail:
+	sodium_memzero(sig, sizeof(sig));
+	sp_buf_clear(&tbs);
+	return r;
+}
+
+static int
+kb_sign(struct sp_buf *pres, const struct kb_holder *h,
+    const uint8_t *payload, size_t payload_len, const uint8_t *aad,
+    size_t aad_len)
+{
+	if (h->key != NULL)
+		return cose_sign1_sign(pres, &h->key->priv, NULL, 0, -1,
+		    payload, payload_len, aad, aad_len, COSE_F_ALG_IMPLIED);
+	return kb_sign_external(pres, h, payload, payload_len, aad, aad_len);
 }
 
 static int
@@ -294,9 +353,10 @@ encode_disclosures(struct cbor_enc *e, const struct issued_view *iv,
 	return cbor_enc_finish(e);
 }
 
-int
-sp_present(uint8_t **out, size_t *out_len, const uint8_t *issued,
-    size_t issued_len, const struct sp_key *holder,
+/* sp_present and sp_present_signer: everything but who signs. */
+static int
+present_with(uint8_t **out, size_t *out_len, const uint8_t *issued,
+    size_t issued_len, const struct kb_holder *holder,
     const struct sp_present_opts *opts)
 {
 	struct issued_view *iv = NULL;
@@ -311,15 +371,15 @@ sp_present(uint8_t **out, size_t *out_len, const uint8_t *issued,
 	sp_buf_init(&pres);
 	sp_buf_init(&proof);
 	sp_buf_init(&kbp);
-	if (out == NULL || out_len == NULL || issued == NULL || holder == NULL ||
-	    check_present_opts(opts) != SP_OK)
+	if (out == NULL || out_len == NULL || issued == NULL ||
+	    holder->pub == NULL || check_present_opts(opts) != SP_OK)
 		goto fail;
 	r = SP_ERR_NOMEM;
 	if ((iv = calloc(1, sizeof(*iv))) == NULL)
 		goto fail;
 	if ((r = issued_parse(iv, issued, issued_len)) != SP_OK)
 		goto fail;
-	if ((r = holder_matches(&iv->claims, holder)) != SP_OK)
+	if ((r = holder_matches(&iv->claims, holder->pub)) != SP_OK)
 		goto fail;
 	for (i = 0; i < iv->n; i++) {
 		sd_leaf_hash(hashes[i], iv->leaves[i].raw,
@@ -343,8 +403,8 @@ sp_present(uint8_t **out, size_t *out_len, const uint8_t *issued,
 		goto fail;
 	if ((r = kb_payload(&kbp, opts)) != SP_OK)
 		goto fail;
-	if ((r = cose_sign1_sign(&pres, &holder->priv, NULL, 0, -1, kbp.ptr,
-	    kbp.len, aad, sizeof(aad), COSE_F_ALG_IMPLIED)) != SP_OK)
+	if ((r = kb_sign(&pres, holder, kbp.ptr, kbp.len, aad,
+	    sizeof(aad))) != SP_OK)
 		goto fail;
 	if ((*out = malloc(pres.len)) == NULL) {
 		r = SP_ERR_NOMEM;
@@ -358,6 +418,52 @@ fail:
 	sp_buf_clear(&proof);
 	sp_buf_clear(&kbp);
 	return r;
+}
+
+int
+sp_present(uint8_t **out, size_t *out_len, const uint8_t *issued,
+    size_t issued_len, const struct sp_key *holder,
+    const struct sp_present_opts *opts)
+{
+	struct kb_holder h = {
+		.key = holder,
+		.pub = holder != NULL ? &holder->priv.pub : NULL,
+	};
+
+	return present_with(out, out_len, issued, issued_len, &h, opts);
+}
+
+int
+sp_present_signer(uint8_t **out, size_t *out_len, const uint8_t *issued,
+    size_t issued_len, const struct sp_signer *signer,
+    const struct sp_present_opts *opts)
+{
+	struct kb_holder h = { .signer = signer };
+	struct cbor_reader r;
+	struct sig_pub pub;
+	int ret;
+
+	memset(&pub, 0, sizeof(pub));
+	if (signer == NULL || signer->sign == NULL ||
+	    signer->cose_key == NULL || signer->cose_key_len == 0 ||
+	    signer->cose_key_len > 128)
+		return SP_ERR_INVALID_ARG;
+	if (signer->alg != SP_ALG_ES256 && signer->alg != SP_ALG_EDDSA)
+		return SP_ERR_UNSUPPORTED_ALG;
+	if ((ret = cbor_check(signer->cose_key, signer->cose_key_len,
+	    &pass_cbor_limits, 0, NULL)) != SP_OK)
+		return SP_ERR_KEY;
+	cbor_reader_init(&r, signer->cose_key, signer->cose_key_len);
+	if ((ret = cose_key_decode(&pub, &r)) != SP_OK)
+		goto out;
+	ret = SP_ERR_KEY_MISMATCH;
+	if (pub.alg != signer->alg)
+		goto out;
+	h.pub = &pub;
+	ret = present_with(out, out_len, issued, issued_len, &h, opts);
+out:
+	sig_pub_clear(&pub);
+	return ret;
 }
 
 /* ---- QR strings ------------------------------------------------------- */

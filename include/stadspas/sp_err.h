@@ -89,6 +89,32 @@ enum sp_err {
 	SP_ERR_STORAGE = -109,		/* the database failed (I/O, corrupt) */
 	SP_ERR_STORAGE_FULL = -110,	/* disk or map full */
 	SP_ERR_REG_NOT_READY = -111,	/* mirror not bootstrapped */
+
+	/* Wallet (wallet-core, external signers): -120 .. -139 */
+	SP_ERR_WALLET_PIN = -120,	/* wrong PIN */
+	SP_ERR_WALLET_KEY = -121,	/* wrong store key */
+	SP_ERR_WALLET_LOCKED = -122,	/* too many wrong PINs: wait */
+	SP_ERR_WALLET_CORRUPT = -123,	/* store fails authentication or
+					 * is malformed */
+	SP_ERR_WALLET_EXISTS = -124,	/* a store of that name exists */
+	SP_ERR_WALLET_NO_STORE = -125,	/* no store of that name */
+	SP_ERR_WALLET_FOREIGN_KEY = -126, /* a copy is bound to a key this
+					 * request did not generate */
+	SP_ERR_WALLET_CLAIMS = -127,	/* copies differ, or lack or change
+					 * a claim asked for */
+	SP_ERR_WALLET_BATCH = -128,	/* batch malformed: empty, too
+					 * many, a key used twice */
+	SP_ERR_WALLET_NO_REQUEST = -129, /* no issuance request pending */
+	SP_ERR_WALLET_REFUSED = -130,	/* the issuer answered an error */
+	SP_ERR_WALLET_NO_PASS = -131,	/* no pass with that id */
+	SP_ERR_WALLET_NO_COPY = -132,	/* every copy used or not valid
+					 * now: refresh */
+	SP_ERR_WALLET_NOT_ELIGIBLE = -133, /* pass lacks what the offer
+					 * needs */
+	SP_ERR_WALLET_SIGNER = -134,	/* external signer failed or gave
+					 * a bad signature */
+	SP_ERR_WALLET_FULL = -135,	/* wallet holds the most passes */
+	SP_ERR_WALLET_NOT_SHOWN = -136,	/* nothing being presented */
 };
 
 /* Returns a static, human-readable name for an error code. Thread-safe. */

@@ -3,7 +3,7 @@
  * stadspas pass credentials and presentations (docs/FORMATS.md).
  *
  * Issuer:   sp_issuer_key_*, sp_pass_builder_*, sp_pass_issue()
- * Holder:   sp_holder_key_*, sp_present()
+ * Holder:   sp_key_*, sp_present(), sp_present_signer()
  * Verifier: sp_trust_*, sp_presentation_verify(), sp_presentation_*()
  *
  * All objects are opaque and owned by whoever called _new (or the function
@@ -161,6 +161,50 @@ struct sp_present_opts {
  */
 SP_EXPORT int sp_present(uint8_t **out, size_t *out_len,
     const uint8_t *issued, size_t issued_len, const struct sp_key *holder,
+    const struct sp_present_opts *opts);
+
+/*
+ * A holder key the library never sees: a P-256 key in a phone's Secure
+ * Enclave or StrongBox (EdDSA works the same way, for completeness).
+ *
+ * alg       SP_ALG_ES256 (or SP_ALG_EDDSA).
+ * cose_key  the key's public COSE_Key (compressed or full P-256 form),
+ *           cose_key_len bytes; used to match the pass's holder key and to
+ *           check the signature sign() returns.
+ * sign      signs msg_len bytes of msg with the key and writes the COSE
+ *           form of the signature to sig: for ES256 ECDSA over SHA-256(msg)
+ *           (the signer hashes; Apple's ecdsaSignatureMessageX962SHA256 or
+ *           Android's SHA256withECDSA) as raw r || s, 32 bytes each,
+ *           big-endian (convert the platform's DER); for EdDSA the
+ *           Ed25519 signature. Returns 0 on success, anything else on
+ *           failure (user cancelled, key gone); sig is then ignored.
+ * ctx       passed to sign unchanged.
+ *
+ * Ownership and threads: every pointer is borrowed for the duration of the
+ * call that takes the signer and never kept. sign is called synchronously,
+ * on the calling thread, at most once per call; it may block (biometric
+ * prompt). It must not call back into the library with the same objects.
+ */
+struct sp_signer {
+	int alg;
+	const uint8_t *cose_key;
+	size_t cose_key_len;
+	int (*sign)(void *ctx, uint8_t sig[64], const uint8_t *msg,
+	    size_t msg_len);
+	void *ctx;
+};
+
+/*
+ * As sp_present, with the key-binding signature made by an external
+ * signer. The presentation is the same as sp_present would make with the
+ * same key. Besides sp_present's errors: SP_ERR_UNSUPPORTED_ALG (alg is
+ * neither ES256 nor EdDSA), SP_ERR_KEY (cose_key unusable),
+ * SP_ERR_KEY_MISMATCH (cose_key is not of alg, or not the key the pass is
+ * bound to), SP_ERR_WALLET_SIGNER (sign failed, or its signature does not
+ * verify with cose_key: e.g. DER instead of r || s).
+ */
+SP_EXPORT int sp_present_signer(uint8_t **out, size_t *out_len,
+    const uint8_t *issued, size_t issued_len, const struct sp_signer *signer,
     const struct sp_present_opts *opts);
 
 /* Wraps CBOR bytes as an "SP1:" QR string (NUL-terminated, malloc'd). */
