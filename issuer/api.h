@@ -3,7 +3,7 @@
  * The issuer daemon's request handling as a pure function (no sockets, no
  * libwebsockets types): http_lws.c gathers a bounded request into a struct
  * iss_req, calls iss_api_handle(), and sends the struct iss_resp. Unit
- * tests and fuzzers call the handler directly. docs/API.md ("HTTP API")
+ * tests and fuzzers call the handler directly. docs/HTTP_API.md
  * specifies every endpoint.
  *
  * Not thread-safe: libwebsockets runs one service thread, which is the only
@@ -33,6 +33,14 @@ struct iss_config {
 	int64_t pass_validity;		/* seconds, 1 year */
 	bool admin_bootstrap;		/* create an admin token on first
 					 * start and print it once (stderr) */
+	uint32_t renewal_slice;		/* residents per tick of a bulk
+					 * renewal, 1000 */
+	/* For tests and benchmarks only: the Argon2id cost of new admin
+	 * tokens. 0 (the default) means crypto_pwhash_OPSLIMIT_INTERACTIVE
+	 * and crypto_pwhash_MEMLIMIT_INTERACTIVE, the production setting;
+	 * verification always uses the cost recorded in the hash. */
+	uint64_t pwhash_opslimit;
+	size_t pwhash_memlimit;
 };
 
 /* Fills defaults. */
@@ -49,6 +57,13 @@ struct iss_app;
  */
 int iss_app_open(struct iss_app **out, const struct iss_config *cfg,
     int64_t now, char **bootstrap_token);
+/*
+ * As iss_app_open; on failure also writes a one-line reason (never a
+ * secret; e.g. a key file with group or other permissions) to
+ * err[errlen] for the daemon to print.
+ */
+int iss_app_open_diag(struct iss_app **out, const struct iss_config *cfg,
+    int64_t now, char **bootstrap_token, char *err, size_t errlen);
 void iss_app_close(struct iss_app **ap);
 
 struct iss_req {
@@ -87,7 +102,7 @@ int iss_api_handle(struct iss_app *a, const struct iss_req *req,
  * Periodic work, called by the server about once a second: signs a
  * checkpoint when one is due, advances a running bulk renewal by one slice.
  * If a new checkpoint was signed, appends a push message for WebSocket
- * subscribers to push (JSON text, see docs/API.md) and sets *pushed.
+ * subscribers to push (JSON text, see docs/HTTP_API.md) and sets *pushed.
  */
 int iss_app_tick(struct iss_app *a, int64_t now, struct sp_buf *push,
     bool *pushed);

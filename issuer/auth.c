@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Admin tokens (Argon2id-hashed, looked up by a 4-byte prefix) and the
+ * per-client failure rate limits (auth.h).
+ */
+#include "auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "api_int.h"
+#include "json.h"
+#include "stadspas/sp_err.h"
+
+/* ---- Rate limits ------------------------------------------------------- */
+
+#define RL_T (ISS_RL_WINDOW / ISS_RL_BURST)	/* seconds per failure */
+
+int
+iss_rl_init(struct iss_ratelimit *rl)
+{
+	memset(rl, 0, sizeof(*rl));
+	rl->v = calloc(ISS_RL_PEERS, sizeof(*rl->v));
+	return rl->v != NULL ? SP_OK : SP_ERR_NOMEM;
+}
+
+void
+iss_rl_clear(struct iss_ratelimit *rl)
+{
+	free(rl->v);
+	memset(rl, 0, sizeof(*rl));
+}
+
+static struct iss_rl_entry *
+rl_find(struct iss_ratelimit *rl, const char *peer)
+{
+	size_t i;
+
+	for (i = 0; i < rl->n; i++)
+		if (strncmp(rl->v[i].peer, peer, ISS_RL_PEER_MAX) == 0)
+			return &rl->v[i];
+	return NULL;
+}
+
+/* A slot for a new peer: a free one, else one whose penalty is over,
+ * else the least recently seen. */
+static struct iss_rl_entry *
+rl_slot(struct iss_ratelimit *rl, int64_t now)
+{
+	struct iss_rl_entry *lru;
+	size_t i;
+
+	if (rl->n < ISS_RL_PEERS)
+		return &rl->v[rl->n++];
+	lru = &rl->v[0];
+	for (i = 0; i < rl->n; i++) {
+		if (rl->v[i].tat <= now)
+			return &rl->v[i];
+		if (rl->v[i].seen < lru->seen)
+			lru = &rl->v[i];
+	}
+	return lru;
+}
+
+bool
+iss_rl_limited(struct iss_ratelimit *rl, const char *peer, int64_t now)
+{
+	struct iss_rl_entry *e = rl_find(rl, peer != NULL ? peer : "");
+
+	if (e == NULL)
+		return false;
+	e->seen = ++rl->clock;
+	return (e->tat > now ? e->tat : now) + RL_T - now > ISS_RL_WINDOW;
+}
+
+void
+iss_rl_fail(struct iss_ratelimit *rl, const char *peer, int64_t now)
+{
+	struct iss_rl_entry *e;
+
+	if (peer == NULL)
+		peer = "";
+	if ((e = rl_find(rl, peer)) == NULL) {
+		e = rl_slot(rl, now);
+		memset(e, 0, sizeof(*e));
+		snprintf(e->peer, sizeof(e->peer), "%s", peer);
+		e->tat = now;
+	}
+	e->seen = ++rl->clock;
+	e->tat = (e->tat > now ? e->tat : now) + RL_T;
+}
+
+/* ---- Tokens ------------------------------------------------------------ */
+
+int
+iss_token_prepare(struct iss_new_token *nt, uint64_t opslimit,
+    size_t memlimit)
+{
+	memset(nt, 0, sizeof(*nt));
+	randombytes_buf(nt->raw, sizeof(nt->raw));
+	iss_hex_encode(nt->hex, nt->raw, sizeof(nt->raw));
+	memcpy(nt->id, nt->hex, ISS_TOKEN_ID_HEX);
+	nt->id[ISS_TOKEN_ID_HEX] = 0;
+	if (crypto_pwhash_str(nt->hash, (const char *)nt->raw,
+	    sizeof(nt->raw), opslimit != 0 ? opslimit :
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, memlimit != 0 ? memlimit :
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return SP_ERR_NOMEM;
+	return SP_OK;
+}
+
+void
+iss_token_store(struct reg_txn *t, struct iss_new_token *nt, unsigned role,
+    const char *label, int64_t now, const char *who)
+{
+	struct iss_token tok, old;
+	char target[ISS_TARGET_MAX + 1];
+
+	nt->collision = iss_store_get_token(t, nt->raw, &old);
+	if (nt->collision || t->ret != SP_OK)
+		return;
+	memset(&tok, 0, sizeof(tok));
+	memcpy(tok.prefix, nt->raw, sizeof(tok.prefix));
+	tok.role = role;
+	snprintf(tok.label, sizeof(tok.label), "%s", label);
+	snprintf(tok.hash, sizeof(tok.hash), "%s", nt->hash);
+	tok.created = now;
+	iss_store_put_token(t, &tok);
+	snprintf(target, sizeof(target), "token:%s", nt->id);
+	iss_store_audit(t, now, who, "token.create", target);
+}
+
+void
+iss_token_wipe(struct iss_new_token *nt)
+{
+	sodium_memzero(nt, sizeof(*nt));
+}
+
+/* "Bearer" SP 64 hex, the scheme case-insensitive (RFC 9110 11.1). */
+static bool
+parse_bearer(const char *h, uint8_t raw[ISS_TOKEN_LEN])
+{
+	struct sp_buf b;
+	bool ok;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	if (strnlen(h, ISS_TOKEN_HEX + 1) != ISS_TOKEN_HEX)
+		return false;
+	sp_buf_init(&b);
+	ok = iss_hex_decode(&b, h, ISS_TOKEN_LEN) == SP_OK &&
+	    b.len == ISS_TOKEN_LEN;
+	if (ok)
+		memcpy(raw, b.ptr, ISS_TOKEN_LEN);
+	sp_buf_clear(&b);
+	return ok;
+}
+
+static int
+auth_fail(struct iss_app *a, const struct iss_req *req,
+    struct iss_resp *resp, const char *msg)
+{
+	a->m.auth_failures++;
+	iss_rl_fail(&a->rl_auth, req->peer, req->now);
+	return iss_error(resp, 401, "unauthorized", msg);
+}
+
+int
+iss_auth_check(struct iss_app *a, struct iss_call *c, int min_role,
+    struct iss_resp *resp)
+{
+	const struct iss_req *req = c->req;
+	uint8_t raw[ISS_TOKEN_LEN];
+	struct iss_token tok;
+	struct reg_txn t;
+	bool found;
+	int r;
+
+	if (iss_rl_limited(&a->rl_auth, req->peer, req->now)) {
+		a->m.rate_limited++;
+		return iss_error(resp, 429, "rate_limited",
+		    "too many failed attempts; try again in a minute");
+	}
+	if (!parse_bearer(req->authorization, raw))
+		return auth_fail(a, req, resp, "an Authorization: Bearer "
+		    "token of 64 hex characters is required");
+	reg_txn_begin(&a->db, &t, false);
+	found = iss_store_get_token(&t, raw, &tok);
+	reg_txn_abort(&t);
+	if ((r = t.ret) != SP_OK)
+		goto out;
+	if (!found || crypto_pwhash_str_verify(tok.hash, (const char *)raw,
+	    sizeof(raw)) != 0) {
+		r = auth_fail(a, req, resp, "invalid token");
+		goto out;
+	}
+	if ((int)tok.role > min_role) {
+		r = iss_error(resp, 403, "forbidden",
+		    "this token's role may not do that");
+		goto out;
+	}
+	iss_hex_encode(c->who, raw, 4);
+	c->role = (int)tok.role;
+	r = SP_OK;
+out:
+	sodium_memzero(raw, sizeof(raw));
+	return r;
+}
+
+/* ---- POST /admin/tokens ------------------------------------------------ */
+
+static const struct iss_js_field token_fields[] = {
+	{ .name = "role", .type = ISS_JS_STR, .required = true, .max = 16 },
+	{ .name = "label", .type = ISS_JS_STR, .required = true,
+	    .max = ISS_LABEL_MAX },
+};
+static const struct iss_js_schema token_schema = { token_fields, 2 };
+
+struct token_ctx {
+	struct iss_new_token *nt;
+	unsigned role;
+	const char *label;
+	int64_t now;
+	const char *who;
+};
+
+static void
+token_txn(struct reg_txn *t, void *vctx)
+{
+	struct token_ctx *c = vctx;
+
+	iss_token_store(t, c->nt, c->role, c->label, c->now, c->who);
+}
+
+int
+iss_admin_tokens_create(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp)
+{
+	struct iss_new_token nt;
+	struct token_ctx tc = { .nt = &nt, .now = c->req->now, .who = c->who };
+	const char *role;
+	json_t *o = NULL;
+	int r, attempt;
+
+	memset(&nt, 0, sizeof(nt));
+	if ((r = iss_json_parse(&o, c->req, &token_schema, resp)) != SP_OK)
+		goto out;
+	role = iss_json_str(o, "role");
+	tc.label = iss_json_str(o, "label");
+	if (strcmp(role, "admin") == 0) {
+		tc.role = ISS_ROLE_ADMIN;
+	} else if (strcmp(role, "auditor") == 0) {
+		tc.role = ISS_ROLE_AUDITOR;
+	} else {
+		r = iss_error(resp, 400, "bad_request",
+		    "role must be \"admin\" or \"auditor\"");
+		goto out;
+	}
+	for (attempt = 0; attempt < 4; attempt++) {
+		if ((r = iss_token_prepare(&nt, a->cfg.pwhash_opslimit,
+		    a->cfg.pwhash_memlimit)) != SP_OK ||
+		    (r = reg_db_write(&a->db, token_txn, &tc)) != SP_OK ||
+		    !nt.collision)
+			break;
+	}
+	if (r == SP_OK && nt.collision)
+		r = SP_ERR_INTERNAL;	/* four 32-bit collisions: no RNG */
+	if (r == SP_OK)
+		r = iss_json_reply(resp, 201, json_pack("{s:s, s:s, s:s}",
+		    "token", nt.hex, "id", nt.id, "role", role));
+out:
+	iss_token_wipe(&nt);
+	json_decref(o);
+	return r;
+}
