@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "catalogue.h"
 #include "cbor.h"
 #include "check.h"
 #include "cose.h"
@@ -1137,6 +1138,62 @@ test_renewal(struct env *e)
 	sp_buf_clear(&push);
 }
 
+/* The byte-exact example of docs/FORMATS.md, "Offers catalogue". */
+static const char cat_vector_hex[] =
+    "8449a20127044406c3b3e2a05871a501030201031a6955b9000481a701010281"
+    "62703103675a77656d6d656e04647377696d05810506a2010102647765656b07"
+    "19015e0581a301627031026944652050617272656c0381a30101200621582025"
+    "43b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d58"
+    "401178d2a29a2d4faf10d00effbf238452fad91ada56b13cb9cbfb382cecbd4f"
+    "9a7e5b4e63d0ac82713d30dddc8263b5fe68c4f712f1abdfdd815d8cc5c2f726"
+    "08";
+
+static void
+test_catalogue_vector(void)
+{
+	struct iss_offer o = {
+		.id = 1, .provider = 1, .title = "Zwemmen",
+		.category = "swim", .n_req = 1, .req = { SP_CLAIM_AGE_UNDER_18 },
+		.limit_count = 1, .period = "week", .amount_cents = 350,
+	};
+	struct iss_provider p = { .id = 1, .name = "De Parrel",
+	    .n_keys = 1 };
+	struct sp_key *issuer = NULL, *till = NULL;
+	struct sp_buf payload, out;
+	uint8_t seed[SP_SEED_LEN], kid[SP_KID_LEN];
+	char *hex;
+	size_t i;
+
+	for (i = 0; i < SP_SEED_LEN; i++)
+		seed[i] = (uint8_t)(0x10 + i);
+	CHECK(sp_key_from_seed(&issuer, SP_ALG_EDDSA, seed) == SP_OK);
+	for (i = 0; i < SP_SEED_LEN; i++)
+		seed[i] = (uint8_t)(0x40 + i);
+	CHECK(sp_key_from_seed(&till, SP_ALG_EDDSA, seed) == SP_OK);
+	p.key_len[0] = sizeof(p.key[0]);
+	CHECK(sp_key_public_cose(till, p.key[0], &p.key_len[0]) == SP_OK);
+	sp_key_kid(issuer, kid);
+	sp_buf_init(&payload);
+	sp_buf_init(&out);
+	CHECK(iss_cat_payload_encode(&payload, 1, 1767225600, &o, 1, &p, 1) ==
+	    SP_OK);
+	CHECK(iss_cat_sign(&out, &issuer->priv, kid, sizeof(kid),
+	    payload.ptr, payload.len) == SP_OK);
+	hex = tu_tohex(out.ptr, out.len);
+	if (getenv("ISS_PRINT_VECTOR") != NULL)
+		printf("payload %s\nsigned %s\n", tu_tohex(payload.ptr,
+		    payload.len), hex);
+	CHECKF(strcmp(hex, cat_vector_hex) == 0, "catalogue vector: %s",
+	    hex);
+	CHECK(cbor_check(payload.ptr, payload.len, NULL,
+	    CBOR_F_DETERMINISTIC, NULL) == SP_OK);
+	free(hex);
+	sp_buf_clear(&payload);
+	sp_buf_clear(&out);
+	sp_key_free(&issuer);
+	sp_key_free(&till);
+}
+
 int
 main(void)
 {
@@ -1144,6 +1201,7 @@ main(void)
 	struct flow f;
 
 	memset(&f, 0, sizeof(f));
+	test_catalogue_vector();
 	env_init(&e);
 	test_files(&e);
 	test_operations(&e);
