@@ -428,9 +428,9 @@ copies_change(struct iss_app *a, const struct iss_copies *cp, enum change ch,
 		rs[n] = reason;
 		n++;
 	}
-	r = SP_OK;
-	if (n > 0 && (r = reg_log_append_batch(a->log, idx, st, rs, n, now,
-	    &seq)) == SP_OK) {
+	r = n > 0 ? reg_log_append_batch(a->log, idx, st, rs, n, now, &seq) :
+	    SP_OK;
+	if (r == SP_OK) {
 		a->m.status_changes += n;
 		*changed = n;
 	}
@@ -465,9 +465,11 @@ status_change(struct iss_app *a, const struct iss_call *c,
 		r = iss_error(resp, 400, "bad_request", "reason: 0 to 65535");
 		goto out;
 	}
-	r = SP_ERR_NOMEM;
-	if ((cp = calloc(1, sizeof(*cp))) == NULL ||
-	    (r = resident_load(a, c, &res, cp, resp)) != SP_OK)
+	if ((cp = calloc(1, sizeof(*cp))) == NULL) {
+		r = SP_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = resident_load(a, c, &res, cp, resp)) != SP_OK)
 		goto out;
 	if (res.status == ISS_RES_REVOKED && ch != CH_REVOKE) {
 		r = iss_error(resp, 409, "conflict",

@@ -83,7 +83,7 @@ bool
 iss_query_u64(const char *query, const char *const *keys, uint64_t *vals,
     bool *have, size_t n)
 {
-	const char *p = query, *eq, *end;
+	const char *p = query;
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -91,8 +91,9 @@ iss_query_u64(const char *query, const char *const *keys, uint64_t *vals,
 	if (p == NULL || *p == 0)
 		return true;
 	for (;;) {
-		end = p + strcspn(p, "&");
-		eq = memchr(p, '=', (size_t)(end - p));
+		const char *end = p + strcspn(p, "&");
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+
 		if (eq == NULL)
 			return false;
 		for (i = 0; i < n; i++)
@@ -412,7 +413,7 @@ iss_app_metrics(struct iss_app *a, struct sp_buf *out)
 	const struct iss_metrics *m;
 	char line[160];
 	int64_t age;
-	int r = SP_OK, i, n;
+	int r = SP_OK, i;
 
 	if (a == NULL || out == NULL)
 		return SP_ERR_INVALID_ARG;
@@ -420,7 +421,7 @@ iss_app_metrics(struct iss_app *a, struct sp_buf *out)
 	age = a->now - reg_log_checkpoint_time(a->log);
 	r = sp_buf_append(out, head, sizeof(head) - 1);
 	for (i = 1; i <= 5 && r == SP_OK; i++) {
-		n = snprintf(line, sizeof(line),
+		int n = snprintf(line, sizeof(line),
 		    "stadspas_requests_total{class=\"%dxx\"} %llu\n", i,
 		    (unsigned long long)m->requests[i]);
 		r = sp_buf_append(out, line, (size_t)n);

@@ -171,7 +171,6 @@ iss_json_parse(json_t **out, const struct iss_req *req,
 {
 	json_error_t err;
 	json_t *o;
-	char msg[96];
 	int r;
 
 	*out = NULL;
@@ -188,6 +187,8 @@ iss_json_parse(json_t **out, const struct iss_req *req,
 	o = json_loadb((const char *)req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES, &err);
 	if (o == NULL) {
+		char msg[96];
+
 		if (json_error_code(&err) == json_error_out_of_memory)
 			return SP_ERR_NOMEM;
 		/* err.text may quote the input, which need not be UTF-8:
@@ -291,13 +292,12 @@ int
 iss_hex_decode(struct sp_buf *out, const char *hex, size_t max)
 {
 	size_t n, i;
-	int r;
 
 	sp_buf_reset(out);
 	if (hex == NULL || (n = strlen(hex)) % 2 != 0 || n / 2 > max)
 		return SP_ERR_INVALID_ARG;
 	for (i = 0; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]), r;
 
 		if (hi < 0 || lo < 0) {
 			sp_buf_reset(out);

@@ -101,10 +101,10 @@ static int
 write_all(int fd, const uint8_t *p, size_t len)
 {
 	size_t off = 0;
-	ssize_t n;
 
 	while (off < len) {
-		n = write(fd, p + off, len - off);
+		ssize_t n = write(fd, p + off, len - off);
+
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

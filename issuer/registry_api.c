@@ -91,7 +91,7 @@ iss_reg_tick(struct iss_app *a, int64_t now, struct sp_buf *push,
 		return r;
 	if (size == a->pushed_size && time == a->pushed_time)
 		return SP_OK;
-	n = snprintf(msg, sizeof(msg), "{\"type\":\"checkpoint\",\"list\":%u,"
+	n = snprintf(msg, sizeof(msg), "{\"type\":\"checkpoint\",\"list\":%d,"
 	    "\"size\":%llu,\"time\":%lld}", ISS_LIST_ID,
 	    (unsigned long long)size, (long long)time);
 	if (n < 0 || (size_t)n >= sizeof(msg))
@@ -111,10 +111,12 @@ iss_reg_tick(struct iss_app *a, int64_t now, struct sp_buf *push,
 static bool
 etag_listed(const char *list, const char *etag)
 {
-	size_t el = strlen(etag), n;
+	size_t el = strlen(etag);
 	const char *p = list;
 
 	while (*p != 0) {
+		size_t n;
+
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		if (*p == '*')
@@ -205,7 +207,7 @@ snapshot_current(struct iss_app *a, int64_t now)
 	if (cache->valid && cache->size == size && cache->time == time)
 		return SP_OK;
 	cache->valid = false;
-	n = snprintf(sub, sizeof(sub), "%s/status/%u", a->cfg.base_url,
+	n = snprintf(sub, sizeof(sub), "%s/status/%d", a->cfg.base_url,
 	    ISS_LIST_ID);
 	if (n < 0 || (size_t)n >= sizeof(sub))
 		return SP_ERR_INTERNAL;
@@ -242,8 +244,7 @@ iss_reg_get_status(struct iss_app *a, const struct iss_call *c,
 	if ((r = list_param(c, resp)) != SP_OK ||
 	    (r = snapshot_current(a, c->req->now)) != SP_OK)
 		return r;
-	if ((r = reg_wire_decode(&w, a->cache.snap.ptr, a->cache.snap.len)) !=
-	    SP_OK)
+	if (reg_wire_decode(&w, a->cache.snap.ptr, a->cache.snap.len) != SP_OK)
 		return SP_ERR_INTERNAL;
 	return cbor_reply(c, resp, CT_STATUS, w.body, w.body_len, CC_SHORT);
 }

@@ -140,7 +140,6 @@ slice_txn(struct reg_txn *t, void *vctx)
 	struct slice_ctx *c = vctx;
 	struct iss_resident res;
 	struct iss_job j;
-	char target[ISS_TARGET_MAX + 1];
 	uint64_t id, end;
 
 	c->renewed = 0;
@@ -166,6 +165,8 @@ slice_txn(struct reg_txn *t, void *vctx)
 	}
 	j.cursor = end;
 	if (j.cursor >= j.last_id) {
+		char target[ISS_TARGET_MAX + 1];
+
 		j.finished = true;
 		iss_store_set_active_job(t, 0);
 		job_name(target, j.id);

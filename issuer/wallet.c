@@ -483,14 +483,15 @@ out:
 static void
 copies_prune(struct iss_copies *c, size_t room, int64_t now)
 {
-	size_t i, k = 0, drop;
+	size_t i, k = 0;
 
 	for (i = 0; i < c->n; i++)
 		if (c->v[i].exp + ISS_DAY > now)
 			c->v[k++] = c->v[i];
 	c->n = k;
 	if (c->n + room > ISS_MAX_COPIES) {
-		drop = c->n + room - ISS_MAX_COPIES;
+		size_t drop = c->n + room - ISS_MAX_COPIES;
+
 		memmove(c->v, c->v + drop, (c->n - drop) * sizeof(c->v[0]));
 		c->n -= drop;
 	}

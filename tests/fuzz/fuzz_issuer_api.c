@@ -49,10 +49,10 @@ static const char *const post_paths[] = {
 static void
 cleanup(void)
 {
-	char cmd[128];
-
 	iss_app_close(&app);
 	if (dir[0] != 0) {
+		char cmd[128];
+
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "fuzz_issuer_api: cannot remove %s\n",
@@ -65,7 +65,6 @@ static void
 check(const struct iss_req *q)
 {
 	struct iss_resp resp;
-	json_t *j;
 	int rc;
 
 	iss_resp_init(&resp);
@@ -80,8 +79,9 @@ check(const struct iss_req *q)
 	}
 	if (resp.content_type != NULL &&
 	    strcmp(resp.content_type, "application/json") == 0) {
-		j = json_loadb((const char *)resp.body.ptr, resp.body.len, 0,
-		    NULL);
+		json_t *j = json_loadb((const char *)resp.body.ptr,
+		    resp.body.len, 0, NULL);
+
 		if (j == NULL)
 			abort();
 		json_decref(j);
