@@ -633,6 +633,8 @@ iss_api_handle(struct iss_app *a, const struct iss_req *req,
 		r = iss_error(resp, 400, "bad_request", "no body");
 	else
 		r = route(a, &c, resp);
+	if (r >= SP_OK && resp->status == 0)
+		r = SP_ERR_INTERNAL;	/* a handler forgot to answer */
 	if (r >= SP_OK) {
 		count_status(a, resp->status);
 		return SP_OK;

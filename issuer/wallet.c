@@ -353,9 +353,32 @@ struct cred_req {
 	size_t n;
 	uint32_t *idx;
 	struct pass_plan plan;
-	struct iss_copies *copies;	/* scratch for the write */
-	bool code_gone;
+	struct iss_copies *copies;	/* the resident's copies */
+	bool code_gone;			/* out of the write */
+	bool too_many;			/* out of the write */
 };
+
+/* Drops copies expired for more than a day (verifiers widen validity by
+ * their clock skew only): they need no status changes any more. */
+static void
+copies_prune(struct iss_copies *c, int64_t now)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].exp + ISS_DAY > now)
+			c->v[k++] = c->v[i];
+	c->n = k;
+}
+
+/* Live copies are never dropped (they could not be revoked): a resident
+ * with ISS_MAX_COPIES of them gets no more until some expire. */
+static bool
+copies_room(struct iss_copies *c, size_t n, int64_t now)
+{
+	copies_prune(c, now);
+	return c->n + n <= ISS_MAX_COPIES;
+}
 
 static int
 code_fail(struct iss_app *a, const struct iss_req *req,
@@ -381,7 +404,8 @@ load_code(struct iss_app *a, const struct iss_req *req, struct cred_req *q,
 	found = iss_store_get_code(&t, q->code_hash, &code);
 	if (found)
 		have_res = iss_store_get_resident(&t, code.resident,
-		    &q->plan.res);
+		    &q->plan.res) && iss_store_get_copies(&t, code.resident,
+		    q->copies);
 	for (i = 0; have_res && i < q->plan.res.n_cat; i++)
 		q->plan.yearly[i] = iss_cat_has_yearly(&t, q->plan.res.cat[i]);
 	reg_txn_abort(&t);
@@ -402,6 +426,9 @@ load_code(struct iss_app *a, const struct iss_req *req, struct cred_req *q,
 		return iss_error(resp, 409, "conflict",
 		    q->plan.res.status == ISS_RES_REVOKED ?
 		    "the pass has been revoked" : "the pass is suspended");
+	if (!copies_room(q->copies, q->n, req->now))
+		return iss_error(resp, 409, "conflict", "this resident has "
+		    "512 unexpired pass copies already");
 	return SP_OK;
 }
 
@@ -478,25 +505,6 @@ out:
 	return r;
 }
 
-/* Drops copies expired for more than a day (verifiers widen validity by
- * their clock skew only), and the oldest if still too many. */
-static void
-copies_prune(struct iss_copies *c, size_t room, int64_t now)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < c->n; i++)
-		if (c->v[i].exp + ISS_DAY > now)
-			c->v[k++] = c->v[i];
-	c->n = k;
-	if (c->n + room > ISS_MAX_COPIES) {
-		size_t drop = c->n + room - ISS_MAX_COPIES;
-
-		memmove(c->v, c->v + drop, (c->n - drop) * sizeof(c->v[0]));
-		c->n -= drop;
-	}
-}
-
 struct issue_write {
 	struct cred_req *q;
 	int64_t now;
@@ -512,7 +520,7 @@ issue_txn(struct reg_txn *t, void *vctx)
 	char target[ISS_TARGET_MAX + 1];
 	size_t i;
 
-	q->code_gone = false;
+	q->code_gone = q->too_many = false;
 	if (!iss_store_get_code(t, q->code_hash, &code) || code.used ||
 	    w->now >= code.expires) {
 		q->code_gone = t->ret == SP_OK;
@@ -523,7 +531,11 @@ issue_txn(struct reg_txn *t, void *vctx)
 	iss_store_put_code(t, q->code_hash, &code);
 	if (!iss_store_get_copies(t, code.resident, cp))
 		return;
-	copies_prune(cp, q->n, w->now);
+	if (!copies_room(cp, q->n, w->now)) {
+		q->too_many = true;
+		reg_txn_fail(t, SP_ERR_TOO_LARGE);
+		return;
+	}
 	for (i = 0; i < q->n; i++) {
 		struct iss_copy *x = &cp->v[cp->n++];
 
@@ -581,6 +593,9 @@ iss_wallet_credential(struct iss_app *a, const struct iss_call *c,
 		    "an enrolment code is 12 characters (XXXX-XXXX-XXXX)");
 		goto out;
 	}
+	r = SP_ERR_NOMEM;
+	if ((q.copies = calloc(1, sizeof(*q.copies))) == NULL)
+		goto out;
 	if ((r = iss_code_hash(q.code_hash, norm)) != SP_OK ||
 	    (r = load_code(a, req, &q, resp)) != SP_OK)
 		goto out;
@@ -599,8 +614,7 @@ iss_wallet_credential(struct iss_app *a, const struct iss_call *c,
 	/* Everything checked: reserve, sign, record. */
 	plan_times(&q.plan, req->now, a->cfg.pass_validity);
 	r = SP_ERR_NOMEM;
-	if ((passes = json_array()) == NULL ||
-	    (q.copies = calloc(1, sizeof(*q.copies))) == NULL)
+	if ((passes = json_array()) == NULL)
 		goto out;
 	if ((r = reg_log_assign_batch(a->log, q.idx, q.n)) != SP_OK ||
 	    (r = issue_all(a, &q, passes)) != SP_OK)
@@ -609,6 +623,11 @@ iss_wallet_credential(struct iss_app *a, const struct iss_call *c,
 	if (r != SP_OK && q.code_gone) {
 		r = iss_error(resp, 410, "gone",
 		    "this enrolment code has been used");
+		goto out;
+	}
+	if (r != SP_OK && q.too_many) {
+		r = iss_error(resp, 409, "conflict", "too many live pass "
+		    "copies");
 		goto out;
 	}
 	if (r != SP_OK)

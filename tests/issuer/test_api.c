@@ -1192,6 +1192,42 @@ test_catalogue_vector(void)
 	sp_key_free(&till);
 }
 
+/* A resident holds at most 512 unexpired copies: none is ever dropped
+ * (it could not be revoked any more). */
+static void
+test_copy_cap(struct env *e)
+{
+	struct wallet w;
+	char res[32], code[32];
+	size_t i;
+
+	new_resident(e, "{\"name\":\"Cap\",\"birth_year\":2000,"
+	    "\"categories\":[]}", res);
+	memset(&w, 0, sizeof(w));
+	w.n = 10;
+	for (i = 0; i < w.n; i++)
+		CHECK(sp_key_generate(&w.k[i], SP_ALG_EDDSA) == SP_OK);
+	for (i = 0; i < 51; i++) {
+		new_code(e, res, code);
+		CHECK(enrol(e, &w, code, "198.51.100.70") == 200);
+	}
+	new_code(e, res, code);
+	CHECK(enrol(e, &w, code, "198.51.100.70") == 409 &&
+	    is_error(409, "conflict"));
+	w.n = 2;
+	CHECK(enrol(e, &w, code, "198.51.100.70") == 200);
+	w.n = 1;
+	new_code(e, res, code);
+	CHECK(enrol(e, &w, code, "198.51.100.70") == 409);
+	/* A year and a day later they have expired and make room. */
+	now_ += 366 * 86400 + 86400;
+	CHECK(enrol(e, &w, code, "198.51.100.70") == 410);	/* code too */
+	new_code(e, res, code);
+	CHECK(enrol(e, &w, code, "198.51.100.70") == 200);
+	w.n = 10;
+	wallet_clear(&w);
+}
+
 int
 main(void)
 {
@@ -1214,6 +1250,7 @@ main(void)
 	test_rotation(&e, &f);
 	test_persistence(&e);
 	test_renewal(&e);
+	test_copy_cap(&e);
 	wallet_clear(&f.w);
 	reply_reset();
 	env_clear(&e);
