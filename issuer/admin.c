@@ -72,7 +72,8 @@ static const struct iss_js_field resident_fields[] = {
 	    .max = ISS_MAX_CATEGORIES, .elem = ISS_JS_STR,
 	    .elem_max = ISS_CATEGORY_MAX },
 };
-static const struct iss_js_schema resident_schema = { resident_fields, 4 };
+static const struct iss_js_schema resident_schema =
+    ISS_JS_SCHEMA(resident_fields);
 
 struct create_ctx {
 	struct iss_resident res;
@@ -271,7 +272,7 @@ iss_admin_resident_get(struct iss_app *a, const struct iss_call *c,
 
 /* ---- POST /admin/residents/{id}/code ----------------------------------- */
 
-static const struct iss_js_schema empty_schema = { NULL, 0 };
+static const struct iss_js_schema empty_schema = { .n = 0 };
 
 struct code_ctx {
 	uint64_t resident;
@@ -349,7 +350,8 @@ enum change {
 static const struct iss_js_field reason_fields[] = {
 	{ .name = "reason", .type = ISS_JS_INT, .required = true },
 };
-static const struct iss_js_schema reason_schema = { reason_fields, 1 };
+static const struct iss_js_schema reason_schema =
+    ISS_JS_SCHEMA(reason_fields);
 
 struct status_ctx {
 	uint64_t resident;
@@ -543,7 +545,7 @@ iss_admin_audit(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp)
 {
 	static const char *const keys[] = { "after", "limit" };
-	struct audit_ctx ac = { 0 };
+	struct audit_ctx ac = { .n = 0 };
 	uint64_t v[2] = { 0, AUDIT_PAGE_DEFAULT };
 	bool have[2];
 	struct reg_txn t;

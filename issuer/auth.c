@@ -221,7 +221,8 @@ static const struct iss_js_field token_fields[] = {
 	{ .name = "label", .type = ISS_JS_STR, .required = true,
 	    .max = ISS_LABEL_MAX },
 };
-static const struct iss_js_schema token_schema = { token_fields, 2 };
+static const struct iss_js_schema token_schema =
+    ISS_JS_SCHEMA(token_fields);
 
 struct token_ctx {
 	struct iss_new_token *nt;

@@ -174,7 +174,8 @@ static const struct iss_js_field provider_fields[] = {
 	{ .name = "till_keys", .type = ISS_JS_ARRAY, .required = true,
 	    .max = ISS_MAX_TILL_KEYS, .elem = ISS_JS_STR, .elem_max = 256 },
 };
-static const struct iss_js_schema provider_schema = { provider_fields, 2 };
+static const struct iss_js_schema provider_schema =
+    ISS_JS_SCHEMA(provider_fields);
 
 /* A till key: hex of one deterministic COSE_Key (Ed25519 or P-256),
  * stored in its canonical (compressed) form. */
@@ -287,7 +288,8 @@ static const struct iss_js_field limit_fields[] = {
 	{ .name = "count", .type = ISS_JS_INT, .required = true },
 	{ .name = "period", .type = ISS_JS_STR, .required = true, .max = 8 },
 };
-static const struct iss_js_schema limit_schema = { limit_fields, 2 };
+static const struct iss_js_schema limit_schema =
+    ISS_JS_SCHEMA(limit_fields);
 
 static const struct iss_js_field offer_fields[] = {
 	{ .name = "provider", .type = ISS_JS_STR, .required = true,
@@ -301,7 +303,8 @@ static const struct iss_js_field offer_fields[] = {
 	{ .name = "limit", .type = ISS_JS_OBJECT, .sub = &limit_schema },
 	{ .name = "amount_cents", .type = ISS_JS_INT, .required = true },
 };
-static const struct iss_js_schema offer_schema = { offer_fields, 6 };
+static const struct iss_js_schema offer_schema =
+    ISS_JS_SCHEMA(offer_fields);
 
 /* A claim an offer may require: pass_no .. household_size. */
 static int
@@ -532,7 +535,7 @@ int
 iss_cat_publish(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp)
 {
-	static const struct iss_js_schema empty = { NULL, 0 };
+	static const struct iss_js_schema empty = { .n = 0 };
 	struct publish_ctx pc = { .a = a, .now = c->req->now, .who = c->who };
 	json_t *o = NULL;
 	int r;

@@ -51,6 +51,10 @@ struct iss_js_schema {
 	size_t n;
 };
 
+/* A schema over a static array of fields. */
+#define ISS_JS_SCHEMA(fields) { .f = (fields), \
+	.n = sizeof(fields) / sizeof((fields)[0]) }
+
 /*
  * Parses the request body as one JSON object matching s. SP_OK with *out
  * (release with json_decref); ISS_ANSWERED with a 400 "bad_json" (or 413

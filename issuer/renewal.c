@@ -26,7 +26,8 @@ static const struct iss_js_field renewal_fields[] = {
 	{ .name = "valid_from", .type = ISS_JS_INT, .required = true },
 	{ .name = "valid_until", .type = ISS_JS_INT, .required = true },
 };
-static const struct iss_js_schema renewal_schema = { renewal_fields, 2 };
+static const struct iss_js_schema renewal_schema =
+    ISS_JS_SCHEMA(renewal_fields);
 
 struct create_ctx {
 	struct iss_job job;

@@ -96,7 +96,7 @@ nonce_take(struct iss_nonces *ns, const uint8_t v[ISS_NONCE_LEN],
 	return false;
 }
 
-static const struct iss_js_schema empty_schema = { NULL, 0 };
+static const struct iss_js_schema empty_schema = { .n = 0 };
 
 int
 iss_wallet_nonce(struct iss_app *a, const struct iss_call *c,
@@ -334,7 +334,8 @@ static const struct iss_js_field proof_fields[] = {
 	{ .name = "key", .type = ISS_JS_STR, .required = true, .max = 256 },
 	{ .name = "sig", .type = ISS_JS_STR, .required = true, .max = 128 },
 };
-static const struct iss_js_schema proof_schema = { proof_fields, 2 };
+static const struct iss_js_schema proof_schema =
+    ISS_JS_SCHEMA(proof_fields);
 
 static const struct iss_js_field cred_fields[] = {
 	{ .name = "code", .type = ISS_JS_STR, .required = true, .max = 32 },
@@ -342,7 +343,8 @@ static const struct iss_js_field cred_fields[] = {
 	{ .name = "proofs", .type = ISS_JS_ARRAY, .required = true,
 	    .max = 64, .elem = ISS_JS_OBJECT, .sub = &proof_schema },
 };
-static const struct iss_js_schema cred_schema = { cred_fields, 3 };
+static const struct iss_js_schema cred_schema =
+    ISS_JS_SCHEMA(cred_fields);
 
 struct cred_req {
 	json_t *o;
