@@ -5,6 +5,8 @@
  */
 #include "auth.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,33 @@ iss_rl_clear(struct iss_ratelimit *rl)
 {
 	free(rl->v);
 	memset(rl, 0, sizeof(*rl));
+}
+
+/*
+ * The key a client is limited by: an IPv6 address by its /64 (one
+ * subscriber usually holds a whole /64, so per address would be no limit
+ * at all), an IPv4-mapped address by its IPv4 address, anything else as
+ * given.
+ */
+static void
+rl_key(char out[ISS_RL_PEER_MAX + 1], const char *peer)
+{
+	struct in6_addr a6;
+
+	if (peer == NULL)
+		peer = "";
+	if (strchr(peer, ':') == NULL || inet_pton(AF_INET6, peer, &a6) != 1) {
+		snprintf(out, ISS_RL_PEER_MAX + 1, "%s", peer);
+		return;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		snprintf(out, ISS_RL_PEER_MAX + 1, "%u.%u.%u.%u",
+		    a6.s6_addr[12], a6.s6_addr[13], a6.s6_addr[14],
+		    a6.s6_addr[15]);
+		return;
+	}
+	memcpy(out, "v6/64:", 6);
+	iss_hex_encode(out + 6, a6.s6_addr, 8);
 }
 
 static struct iss_rl_entry *
@@ -69,9 +98,11 @@ rl_slot(struct iss_ratelimit *rl, int64_t now)
 bool
 iss_rl_limited(struct iss_ratelimit *rl, const char *peer, int64_t now)
 {
-	struct iss_rl_entry *e = rl_find(rl, peer != NULL ? peer : "");
+	struct iss_rl_entry *e;
+	char key[ISS_RL_PEER_MAX + 1];
 
-	if (e == NULL)
+	rl_key(key, peer);
+	if ((e = rl_find(rl, key)) == NULL)
 		return false;
 	e->seen = ++rl->clock;
 	return (e->tat > now ? e->tat : now) + RL_T - now > ISS_RL_WINDOW;
@@ -81,13 +112,13 @@ void
 iss_rl_fail(struct iss_ratelimit *rl, const char *peer, int64_t now)
 {
 	struct iss_rl_entry *e;
+	char key[ISS_RL_PEER_MAX + 1];
 
-	if (peer == NULL)
-		peer = "";
-	if ((e = rl_find(rl, peer)) == NULL) {
+	rl_key(key, peer);
+	if ((e = rl_find(rl, key)) == NULL) {
 		e = rl_slot(rl, now);
 		memset(e, 0, sizeof(*e));
-		snprintf(e->peer, sizeof(e->peer), "%s", peer);
+		snprintf(e->peer, sizeof(e->peer), "%s", key);
 		e->tat = now;
 	}
 	e->seen = ++rl->clock;

@@ -8,9 +8,11 @@
  * (crypto_pwhash_str), so checking a token costs one lookup and one
  * Argon2id verification.
  *
- * Rate limits are a GCRA token bucket per client address (burst 5, one
- * more every 12 s: "5 per minute") in a bounded table (ISS_RL_PEERS
- * entries; when full, the least recently seen client is forgotten).
+ * Rate limits are a GCRA token bucket per client (burst 5, one more
+ * every 12 s: "5 per minute") in a bounded table (ISS_RL_PEERS entries;
+ * when full, the least recently seen client is forgotten). A client is
+ * its address as given; an IPv6 address counts by its /64, an
+ * IPv4-mapped one by its IPv4 address.
  */
 #ifndef STADSPAS_ISSUER_AUTH_H
 #define STADSPAS_ISSUER_AUTH_H

@@ -491,6 +491,20 @@ test_auth(struct env *e)
 	now_ += 61;
 	CHECK(request(e, "GET", "/admin/audit", NULL, auditor, NULL, 0, NULL,
 	    "203.0.113.7") == 200);
+	/* IPv6 clients count by /64; IPv4-mapped ones by their IPv4. */
+	for (i = 0; i < 5; i++)
+		CHECK(request(e, "GET", "/admin/audit", NULL, bad, NULL, 0,
+		    NULL, i % 2 ? "2001:db8:1:2::1" : "2001:db8:1:2:ff::9") ==
+		    401);
+	CHECK(request(e, "GET", "/admin/audit", NULL, auditor, NULL, 0, NULL,
+	    "2001:db8:1:2:abcd::1") == 429);
+	CHECK(request(e, "GET", "/admin/audit", NULL, auditor, NULL, 0, NULL,
+	    "2001:db8:1:3::1") == 200);
+	for (i = 0; i < 5; i++)
+		CHECK(request(e, "GET", "/admin/audit", NULL, bad, NULL, 0,
+		    NULL, "::ffff:198.51.100.99") == 401);
+	CHECK(request(e, "GET", "/admin/audit", NULL, auditor, NULL, 0, NULL,
+	    "198.51.100.99") == 429);
 }
 
 static void
@@ -1151,7 +1165,8 @@ test_catalogue_vector(void)
 {
 	struct iss_offer o = {
 		.id = 1, .provider = 1, .title = "Zwemmen",
-		.category = "swim", .n_req = 1, .req = { SP_CLAIM_AGE_UNDER_18 },
+		.category = "swim", .n_req = 1,
+		.req = { SP_CLAIM_AGE_UNDER_18 },
 		.limit_count = 1, .period = "week", .amount_cents = 350,
 	};
 	struct iss_provider p = { .id = 1, .name = "De Parrel",
