@@ -32,8 +32,7 @@ static const uint8_t store_key[32] = { 0x77, 0x66 };
 struct rec {
 	uint64_t seq;
 	uint8_t digest[32];
-	uint8_t done;		/* 0 intent, 1 done */
-	uint8_t pad[7];
+	uint64_t done;		/* 0 intent, 1 done */
 };
 
 static int
@@ -50,7 +49,7 @@ state_digest(uint8_t out[32], const struct wal_state *st)
 }
 
 static int
-log_rec(int fd, uint64_t seq, const uint8_t digest[32], uint8_t done)
+log_rec(int fd, uint64_t seq, const uint8_t digest[32], uint64_t done)
 {
 	struct rec r;
 
@@ -149,7 +148,6 @@ main(void)
 	struct sp_wallet *w = NULL;
 	struct rec intent, done;
 	uint8_t d[32], first[32];
-	uint64_t seq;
 	unsigned in_flight = 0, rounds;
 	uint32_t rng = 12345;
 	struct stat st;
@@ -168,6 +166,7 @@ main(void)
 
 	for (rounds = 0; rounds < ROUNDS; rounds++) {
 		struct timespec ts;
+		uint64_t seq;
 		pid_t pid;
 		int status = 0;
 		bool match;
