@@ -414,7 +414,7 @@ on_http(struct iss_server *s, struct lws *wsi, struct sess *p,
 	char *uri_ptr = NULL, *endp;
 	int uri_plen = 0, m;
 	uint64_t clen = 0;
-	bool has_cl;
+	bool has_cl, answer_now = false;
 
 	sess_end(s, p);
 	p->kind = SESS_HTTP;
@@ -493,6 +493,7 @@ on_http(struct iss_server *s, struct lws *wsi, struct sess *p,
 			    "request body too large");
 			p->close_after = true;
 			p->discard = true;
+			answer_now = true;
 		} else if (clen > ISS_MAX_BODY) {
 			p->discard = true;
 		} else if (!p->resp_live &&
@@ -503,7 +504,7 @@ on_http(struct iss_server *s, struct lws *wsi, struct sess *p,
 		if (p->expect_body) {
 			lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT,
 			    (int)s->o.body_timeout);
-			if (!p->close_after)
+			if (!answer_now)
 				return 0;	/* wait for the body */
 		}
 	}

@@ -83,6 +83,7 @@ struct opt_def {
 	const char *arg;	/* metavariable for --help */
 	const char *def;	/* default, for --help */
 	const char *help;
+	uint64_t min;		/* T_U32, T_SECS: smallest value (>= 1) */
 	uint64_t max;		/* T_U32, T_SECS: largest value */
 };
 
@@ -139,8 +140,8 @@ static const struct opt_def opt_defs[O_COUNT] = {
 		.type = T_U32,
 		.arg = "N",
 		.def = "10",
-		.help = "pass copies per wallet enrolment",
-		.max = 1000,
+		.help = "pass copies per wallet enrolment (at most 64)",
+		.max = 64,
 	},
 	[O_CHECKPOINT_INTERVAL] = {
 		.name = "checkpoint-interval",
@@ -156,6 +157,7 @@ static const struct opt_def opt_defs[O_COUNT] = {
 		.arg = "SECONDS",
 		.def = "2592000",
 		.help = "lifetime of enrolment codes (30 days)",
+		.min = 60,
 		.max = 31536000,
 	},
 	[O_PASS_VALIDITY] = {
@@ -164,7 +166,8 @@ static const struct opt_def opt_defs[O_COUNT] = {
 		.arg = "SECONDS",
 		.def = "31536000",
 		.help = "validity of issued passes (1 year)",
-		.max = 315360000,
+		.min = 86400,
+		.max = 157939200,
 	},
 	[O_LIST_CAPACITY] = {
 		.name = "list-capacity",
@@ -357,19 +360,13 @@ opt_apply(struct opts *o, enum opt_id id, const char *val, const char *where)
 		o->str[id] = copy;
 		break;
 	case T_U32:
-		if (!parse_u64(val, d->max, &v) || v == 0) {
-			fprintf(stderr, PROG ": %s%s: '%s' is not a number "
-			    "from 1 to %" PRIu64 "\n", where, d->name, val,
-			    d->max);
-			return false;
-		}
-		o->num[id] = v;
-		break;
 	case T_SECS:
-		if (!parse_u64(val, d->max, &v) || v == 0) {
-			fprintf(stderr, PROG ": %s%s: '%s' is not a number "
-			    "of seconds from 1 to %" PRIu64 "\n", where,
-			    d->name, val, d->max);
+		if (!parse_u64(val, d->max, &v) || v < (d->min > 0 ? d->min :
+		    1)) {
+			fprintf(stderr, PROG ": %s%s: '%s' is not a number%s "
+			    "from %" PRIu64 " to %" PRIu64 "\n", where,
+			    d->name, val, d->type == T_SECS ? " of seconds" :
+			    "", d->min > 0 ? d->min : 1, d->max);
 			return false;
 		}
 		o->num[id] = v;
