@@ -72,12 +72,15 @@ int reg_list_set(struct reg_list *l, uint32_t idx, unsigned status);
 void reg_list_digest(const struct reg_list *l, uint8_t out[REG_DIGEST_LEN]);
 
 /*
- * Appends CBOR {"bits": b, "lst": zlib(bytes)}, zlib level 9. The keys come
- * in the draft's order, "bits" then "lst", as in all of its examples; RFC
- * 8949 section 4.2.1 order would be the reverse ("lst" encodes as 0x63..,
- * "bits" as 0x64..). The output is a function of bits and bytes only (so
- * deterministic in that sense) and byte-identical to the draft's examples.
- * On error out is unchanged.
+ * Appends CBOR {"bits": b, "lst": zlib(bytes)}, lst by reg_sparse_deflate
+ * (a zlib stream any inflater reads, smaller than zlib's own on sparse
+ * lists). The keys come in the draft's order, "bits" then "lst", as in
+ * all of its examples; RFC 8949 section 4.2.1 order would be the reverse
+ * ("lst" encodes as 0x63.., "bits" as 0x64..). The output is a function of
+ * bits and bytes only (so deterministic in that sense); the draft's two
+ * small examples come out byte for byte, its 2^20-entry ones (zlib level
+ * 9) decode to the same statuses from fewer bytes. On error out is
+ * unchanged.
  */
 int reg_list_encode(struct sp_buf *out, const struct reg_list *l);
 /*
