@@ -249,10 +249,8 @@ sp_wallet_issuance_cancel(struct sp_wallet *w)
 
 /* ---- Accepting a batch ------------------------------------------------ */
 
-/* A COSE_KeySet (array) or one COSE_Key. Keys of algorithms we do not
- * support are skipped; at least one must remain. */
-static int
-trust_build(struct sp_trust **out, const uint8_t *buf, size_t len)
+int
+wal_trust_build(struct sp_trust **out, const uint8_t *buf, size_t len)
 {
 	struct sp_trust *t = NULL;
 	struct cbor_reader r;
@@ -547,7 +545,7 @@ sp_wallet_issuance_accept(struct sp_wallet *w, uint32_t *pass_id,
 		return SP_ERR_INVALID_ARG;
 	if (!w->st->pending.active)
 		return SP_ERR_WALLET_NO_REQUEST;
-	if ((r = trust_build(&t, trust, trust_len)) != SP_OK)
+	if ((r = wal_trust_build(&t, trust, trust_len)) != SP_OK)
 		return r;
 	r = SP_ERR_NOMEM;
 	if ((b = sodium_malloc(sizeof(*b))) == NULL ||

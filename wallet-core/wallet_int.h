@@ -294,6 +294,11 @@ int wal_cose_canonical(uint8_t out[WAL_COSE_MAX], size_t *out_len,
 
 /* ---- Small helpers ---------------------------------------------------- */
 
+/* A trust list from a COSE_KeySet (array) or one COSE_Key. Keys of
+ * algorithms we do not support are skipped; at least one must remain
+ * (SP_ERR_KEY otherwise). */
+int wal_trust_build(struct sp_trust **out, const uint8_t *buf, size_t len);
+
 /* Lowercase hex into a malloc'd string. */
 char *wal_hex(const uint8_t *p, size_t n);
 /* Hex (either case) into out (reset first), at most max bytes. */

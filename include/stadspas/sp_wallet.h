@@ -321,6 +321,34 @@ struct sp_wallet_offer {
 	const char *limit_scope;
 };
 
+/*
+ * The signed offers catalogue (docs/FORMATS.md "Offers catalogue"; the
+ * body of GET /registry/offers). _new checks the issuer signature with
+ * trust (a COSE_KeySet or one COSE_Key, as for issuance) and decodes it
+ * strictly: SP_ERR_UNKNOWN_KID, SP_ERR_SIGNATURE, SP_ERR_UNSUPPORTED_ALG,
+ * SP_ERR_COSE*, SP_ERR_CBOR_* (malformed), SP_ERR_TOO_LARGE (over 1 MiB).
+ * A catalogue whose version is lower than one seen before is a rollback:
+ * keep the highest version and compare (sp_wallet_catalogue_version).
+ * Immutable once made: may be read from several threads.
+ */
+struct sp_wallet_catalogue;
+
+SP_EXPORT int sp_wallet_catalogue_new(struct sp_wallet_catalogue **out,
+    const uint8_t *buf, size_t len, const uint8_t *trust, size_t trust_len);
+SP_EXPORT void sp_wallet_catalogue_free(struct sp_wallet_catalogue **cp);
+SP_EXPORT uint64_t sp_wallet_catalogue_version(
+    const struct sp_wallet_catalogue *c);
+/* Fills *offer for offer_id (SP_ERR_NOT_FOUND if absent): its category,
+ * required claims and limit period. The strings are borrowed from c and
+ * valid until it is freed. */
+SP_EXPORT int sp_wallet_catalogue_offer(const struct sp_wallet_catalogue *c,
+    struct sp_wallet_offer *offer, uint64_t offer_id);
+/* The catalogue for the app to show: {"version", "issued", "offers":
+ * [{"id", "title", "category", "claims", "limit": {"count", "period"} |
+ * null, "amount_cents", "providers"}], "providers": [{"id", "name"}]}. */
+SP_EXPORT int sp_wallet_catalogue_json(const struct sp_wallet_catalogue *c,
+    char **json);
+
 /* From the till's own QR, if it showed one. */
 struct sp_wallet_present_opts {
 	const char *audience;		/* provider id, at most 64 bytes */

@@ -461,6 +461,85 @@ test_household(void)
 	fx_free(&f);
 }
 
+/* The example catalogue of docs/FORMATS.md "Offers catalogue" (issuer key
+ * seed 10 11 .. 2f): offer 1, a weekly swim for children, at "p1". */
+static const char cat_hex[] =
+    "8449a20127044406c3b3e2a05871a501030201031a6955b9000481a701010281"
+    "62703103675a77656d6d656e04647377696d05810506a2010102647765656b07"
+    "19015e0581a301627031026944652050617272656c0381a30101200621582025"
+    "43b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d58"
+    "401178d2a29a2d4faf10d00effbf238452fad91ada56b13cb9cbfb382cecbd4f"
+    "9a7e5b4e63d0ac82713d30dddc8263b5fe68c4f712f1abdfdd815d8cc5c2f726"
+    "08";
+
+static void
+test_catalogue(void)
+{
+	struct sp_wallet_catalogue *c = NULL;
+	struct sp_wallet_offer o;
+	struct sp_presentation *p;
+	struct sp_key *k = NULL;
+	struct sp_buf cat;
+	uint8_t seed[SP_SEED_LEN], cose[128];
+	size_t cose_len = sizeof(cose), i;
+	char *qr = NULL, *js = NULL;
+	json_t *j;
+	struct fx f;
+
+	sp_buf_init(&cat);
+	CHECK(wal_unhex(&cat, cat_hex, sizeof(cat_hex)) == SP_OK);
+	for (i = 0; i < SP_SEED_LEN; i++)
+		seed[i] = (uint8_t)(0x10 + i);
+	CHECK(sp_key_from_seed(&k, SP_ALG_EDDSA, seed) == SP_OK);
+	CHECK(sp_key_public_cose(k, cose, &cose_len) == SP_OK);
+
+	fx_init(&f, 5, false, 2);
+	/* Not signed by a key we trust (the pass issuer's), then ours. */
+	CHECK(sp_wallet_catalogue_new(&c, cat.ptr, cat.len, f.s.cose,
+	    f.s.cose_len) == SP_ERR_UNKNOWN_KID && c == NULL);
+	cat.ptr[cat.len - 1] ^= 1;
+	CHECK(sp_wallet_catalogue_new(&c, cat.ptr, cat.len, cose, cose_len) ==
+	    SP_ERR_SIGNATURE);
+	cat.ptr[cat.len - 1] ^= 1;
+	CHECK(sp_wallet_catalogue_new(&c, cat.ptr, cat.len - 1, cose,
+	    cose_len) != SP_OK);
+	CHECK(sp_wallet_catalogue_new(&c, cat.ptr, cat.len, cose, cose_len) ==
+	    SP_OK);
+	CHECK(sp_wallet_catalogue_version(c) == 1);
+	CHECK(sp_wallet_catalogue_offer(c, &o, 2) == SP_ERR_NOT_FOUND);
+	CHECK(sp_wallet_catalogue_offer(c, &o, 1) == SP_OK);
+	CHECK(o.id == 1 && strcmp(o.category, "swim") == 0 &&
+	    o.claim_count == 1 && strcmp(o.claims[0], "age_under_18") == 0 &&
+	    o.limit_period == SP_WALLET_PERIOD_WEEK && o.limit_scope == NULL);
+	CHECK(sp_wallet_catalogue_json(c, &js) == SP_OK);
+	j = json_loads(js, 0, NULL);
+	CHECK(json_integer_value(json_object_get(j, "version")) == 1);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "offers"), 0), "title")), "Zwemmen") == 0);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "providers"), 0), "name")), "De Parrel") == 0);
+	json_decref(j);
+	sp_wallet_str_free(js);
+
+	/* The offer as read: age_under_18, and the swim limit key for the
+	 * week (no weekly tags in a pass). */
+	CHECK(present(&f, &qr, f.id, &o, NULL) == SP_OK);
+	p = verify_qr(&f, qr, NULL, NULL, 0);
+	if (p != NULL) {
+		char ks[64];
+
+		keys_of(p, ks, sizeof(ks));
+		CHECKF(strcmp(ks, "5,7,10") == 0, "%s", ks);
+	}
+	sp_presentation_free(&p);
+	sp_wallet_str_free(qr);
+	sp_wallet_catalogue_free(&c);
+	sp_wallet_catalogue_free(&c);
+	sp_key_free(&k);
+	sp_buf_clear(&cat);
+	fx_free(&f);
+}
+
 static void
 test_render(void)
 {
@@ -518,6 +597,7 @@ main(void)
 	test_durable();
 	test_hardware();
 	test_household();
+	test_catalogue();
 	test_render();
 	return check_report("test_present");
 }
