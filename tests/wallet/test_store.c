@@ -4,6 +4,7 @@
  * and PIN, the PIN back-off, re-keying, rollback when a save fails, and
  * the state codec round trip.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,9 +385,91 @@ test_codec(void)
 	sp_buf_clear(&file);
 }
 
+static bool
+is_hex(const uint8_t *p, size_t n, const char *hex)
+{
+	char *h = wal_hex(p, n);
+	bool ok = h != NULL && strcmp(h, hex) == 0;
+
+	if (!ok)
+		fprintf(stderr, "got %s\n", h != NULL ? h : "(null)");
+	free(h);
+	return ok;
+}
+
+/* docs/FORMATS.md 7.6, byte for byte (vec_store.py checks the same
+ * values with an independent implementation). */
+static void
+test_vector(void)
+{
+	struct wal_state *st = NULL;
+	struct wal_header h;
+	struct wal_keys k;
+	struct wal_guard g;
+	struct sp_buf file, plain;
+	uint8_t master[32], d[32];
+	size_t i;
+
+	sp_buf_init(&file);
+	sp_buf_init(&plain);
+	for (i = 0; i < 32; i++)
+		master[i] = (uint8_t)(0x40 + i);
+	wal_keys_derive(&k, master);
+	CHECK(is_hex(k.enc, 32, "9ae59512fa0942a379d669d5ca970346"
+	    "9875fa45fbb00aac2aabf911b58abe4b"));
+	CHECK(is_hex(k.kcv, 16, "0eca93c286f8f7f2d0ef642d6c4bbd76"));
+	memset(&h, 0, sizeof(h));
+	memset(h.id, 0x11, sizeof(h.id));
+	h.generation = 1;
+	memset(h.nonce, 0x22, sizeof(h.nonce));
+	memcpy(h.kcv, k.kcv, sizeof(h.kcv));
+	CHECK(wal_state_new(&st) == SP_OK);
+	CHECK(wal_file_seal(&file, &plain, &h, &k, st) == SP_OK);
+	CHECK(is_hex(plain.ptr, plain.len, "8501018080f6"));
+	CHECK(file.len == 632);
+	CHECK(is_hex(file.ptr, WAL_HDR_LEN,
+	    "535057414c4c45540100000000000000000000000000000000000000"
+	    "00000000000000001111111111111111111111111111111100000000"
+	    "00000001222222222222222222222222222222222222222222222222"
+	    "0eca93c286f8f7f2d0ef642d6c4bbd7600000210"));
+	CHECK(is_hex(file.ptr + file.len - 16, 16,
+	    "becb8ba3df7c0726b94d08892f27ae2a"));
+	crypto_hash_sha256(d, file.ptr, file.len);
+	CHECK(is_hex(d, 32, "6bb3087346a9cc892309181a4dc66bea"
+	    "8086872d76bf25106395e9f13f205d13"));
+	wal_state_free(&st);
+
+	memset(&h, 0, sizeof(h));
+	h.kdf = WAL_KDF_ARGON2ID;
+	h.opslimit = 1;
+	h.mem_kib = 64;
+	for (i = 0; i < 16; i++)
+		h.salt[i] = (uint8_t)(0x30 + i);
+	CHECK(wal_pin_master(master, "1234", &h) == SP_OK);
+	CHECK(is_hex(master, 32, "99b8f592a82315a467639aba92858b6b"
+	    "c29e8db8de340d695c5220454df08a25"));
+	wal_keys_derive(&k, master);
+	CHECK(is_hex(k.kcv, 16, "fb6728a565b905b63ffea5d3af345d08"));
+
+	memset(&g, 0, sizeof(g));
+	memset(g.id, 0x11, sizeof(g.id));
+	g.failures = 4;
+	g.not_before = 1767225630;
+	g.last = 1767225600;
+	CHECK(wal_guard_encode(&file, &g) == SP_OK);
+	CHECK(is_hex(file.ptr, file.len, "850150111111111111111111111111111"
+	    "11111041a6955b91e1a6955b900"));
+	sodium_memzero(master, sizeof(master));
+	sp_buf_clear(&file);
+	sp_buf_clear(&plain);
+}
+
 int
 main(void)
 {
+	if (sodium_init() < 0)
+		return 1;
+	test_vector();
 	test_create_open();
 	test_tamper();
 	test_pin();
