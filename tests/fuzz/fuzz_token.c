@@ -19,7 +19,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define LIST_CEILING ((size_t)1 << 20)
-/* Re-encoding runs zlib level 9: keep it to lists a fuzzer can afford. */
+/* Re-encoding runs the sparse DEFLATE encoder: keep it to lists a fuzzer
+ * can afford. */
 #define REENCODE_MAX ((size_t)64 << 10)
 
 /* The draft's example key (kid "12"), so the staged token verifies. */
