@@ -7,11 +7,15 @@
  * DIR/issuer.cose (for `stadspas inspect --key`) and the COSE_KeySet to
  * DIR/keyset.cbor (the wallet's trust list).
  *
- *   mkissued DIR [honest|foreign|altered]   < request > response
+ *   mkissued DIR [honest|foreign|altered [now]]   < request > response
+ *
+ * Passes are valid from 2026-01-01 for a year, or with "now" from the
+ * start of today (UTC) for a year.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wtest.h"
 
@@ -33,38 +37,45 @@ int
 main(int argc, char **argv)
 {
 	struct sim_issuer s;
+	enum sim_defect defect = SIM_HONEST;
 	char req[256 * 1024], *resp = NULL;
+	int64_t now = WT_T0 + 10 * WT_DAY;
 	size_t n;
 	int r;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: mkissued DIR [honest|foreign|altered]\n");
+	if (argc >= 3 && strcmp(argv[2], "foreign") == 0)
+		defect = SIM_FOREIGN_KEY;
+	else if (argc >= 3 && strcmp(argv[2], "altered") == 0)
+		defect = SIM_ALTER_LEAF;
+	if (argc < 2 || argc > 4 || (argc >= 3 && defect == SIM_HONEST &&
+	    strcmp(argv[2], "honest") != 0) ||
+	    (argc == 4 && strcmp(argv[3], "now") != 0)) {
+		fprintf(stderr, "usage: mkissued DIR [honest|foreign|altered "
+		    "[now]]\n");
 		return 2;
 	}
 	n = fread(req, 1, sizeof(req) - 1, stdin);
 	req[n] = 0;
-	if ((r = sim_init(&s, 0x61, SP_ALG_EDDSA)) != SP_OK)
-		goto fail;
-	if (argc == 3 && strcmp(argv[2], "foreign") == 0)
-		s.defect = SIM_FOREIGN_KEY;
-	else if (argc == 3 && strcmp(argv[2], "altered") == 0)
-		s.defect = SIM_ALTER_LEAF;
-	else if (argc == 3 && strcmp(argv[2], "honest") != 0)
-		return 2;
-	if (write_file(argv[1], "issuer.cose", s.cose, s.cose_len) != 0 ||
-	    write_file(argv[1], "keyset.cbor", s.keyset, s.keyset_len) != 0) {
-		fprintf(stderr, "mkissued: cannot write to %s\n", argv[1]);
-		sim_free(&s);
+	if ((r = sim_init(&s, 0x61, SP_ALG_EDDSA)) != SP_OK) {
+		fprintf(stderr, "mkissued: %s\n", sp_strerror(r));
 		return 1;
 	}
-	if ((r = sim_issue(&resp, &s, req, WT_T0 + 10 * WT_DAY)) != SP_OK)
-		goto fail;
-	printf("%s\n", resp);
+	s.defect = defect;
+	if (argc == 4) {
+		now = (int64_t)time(NULL);
+		s.iat = now - now % WT_DAY;
+		s.exp = s.iat + WT_YEAR;
+	}
+	r = SP_ERR_STORAGE;
+	if (write_file(argv[1], "issuer.cose", s.cose, s.cose_len) != 0 ||
+	    write_file(argv[1], "keyset.cbor", s.keyset, s.keyset_len) != 0)
+		goto out;
+	if ((r = sim_issue(&resp, &s, req, now)) == SP_OK)
+		printf("%s\n", resp);
+out:
+	if (r != SP_OK)
+		fprintf(stderr, "mkissued: %s\n", sp_strerror(r));
 	free(resp);
 	sim_free(&s);
-	return 0;
-fail:
-	fprintf(stderr, "mkissued: %s\n", sp_strerror(r));
-	sim_free(&s);
-	return 1;
+	return r == SP_OK ? 0 : 1;
 }
