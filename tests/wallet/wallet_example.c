@@ -72,8 +72,6 @@ store_key(uint8_t key[SP_WALLET_KEY_LEN], const char *dir, int *fresh)
 static int
 run(struct sp_wallet *w, int argc, char **argv)
 {
-	static char resp[256 * 1024], keyset[4096];
-	long n, kn;
 	char *out = NULL, *text = NULL;
 	uint32_t id = 0;
 	int r;
@@ -90,6 +88,9 @@ run(struct sp_wallet *w, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[2], "accept") == 0 && argc == 5) {
+		static char resp[256 * 1024], keyset[4096];
+		long n, kn;
+
 		if ((n = slurp(argv[3], resp, sizeof(resp))) < 0 ||
 		    (kn = slurp(argv[4], keyset, sizeof(keyset))) < 0)
 			return fail("reading files", SP_ERR_STORAGE);
