@@ -6,6 +6,21 @@
  * /registry/stream WebSocket from a 1 s timer that calls iss_app_tick();
  * turns SIGTERM/SIGINT (through a signalfd in the event loop) into a
  * graceful stop. The only file that includes <libwebsockets.h>.
+ *
+ * What a client meets before the handler sees anything:
+ * - a path over ISS_MAX_PATH bytes or a query over QUERY_MAX: 414;
+ * - a body over ISS_MAX_BODY: 413 (bodies up to DRAIN_MAX are read and
+ *   dropped so the connection stays usable; a larger Content-Length is
+ *   answered at once and the connection closed);
+ * - a body without Content-Length (chunked HTTP/1.1, or h2 without the
+ *   header): 411, as lws 4.1 only reads bodies by Content-Length;
+ * - a client that stalls for body_timeout seconds while sending its body,
+ *   or takes longer than body_deadline for all of it, is disconnected;
+ *   headers must arrive within 10 s;
+ * - at most max_subscribers WebSocket subscribers; one that does not keep
+ *   up with SUB_QUEUE pushes is disconnected.
+ * Every response carries nosniff, frame, referrer and CSP headers (HSTS
+ * over TLS) and Cache-Control (the handler's, else no-store).
  */
 #include "http_lws.h"
 

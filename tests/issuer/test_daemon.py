@@ -581,7 +581,7 @@ def test_code_expiry_start(tmp):
         f.write('# test configuration\n'
                 'data-dir = %s\nlisten = 127.0.0.1:0\n'
                 'code-ttl = 60\nbatch-size = 2\n'
-                'checkpoint-interval = 60\n'
+                'checkpoint-interval = 60\nmax-subscribers = 2\n'
                 '  issuer-name = "GM0014"  \n' % dd)
     d = Daemon(dd, config=cfg)
     res = new_resident(d, 'Bram Bakker', 1950, [])
@@ -603,8 +603,14 @@ def test_code_expiry_end(e):
             time.sleep(left)
         check(is_error(enrol(d, e['w'], e['code']), 410, 'gone'),
               'an expired code: 410 gone')
+        subs = [ws_connect(d) for _ in range(3)]
+        check(subs[0] is not None and subs[1] is not None and
+              subs[2] is None, 'max-subscribers = 2: the third is refused')
+        for ws in subs:
+            if ws is not None:
+                ws['s'].close()
     finally:
-        check(d.stop() == 0, 'short daemon: SIGTERM exit 0')
+        check(d.stop(signal.SIGINT) == 0, 'short daemon: SIGINT exit 0')
 
 
 def test_hostile(d):
@@ -995,6 +1001,14 @@ def test_sigkill_renewal(d, tmp):
     j = resident_passes(d, res)
     check(j is not None and j.get('renewal', {}).get('valid_until') ==
           now + 300 * 86400, 'the renewal window is recorded: %r' % j)
+    # Key rotation: the new key comes first; old passes keep verifying.
+    old_keys = d.get('/registry/keys').body
+    r = d.post('/admin/keys/rotate', {}, token=d.token)
+    check(r.status == 200 and r.json['keys'] == 2 and
+          len(r.json['kid']) == 8, 'POST /admin/keys/rotate: %r' % r)
+    new_keys = d.get('/registry/keys').body
+    check(new_keys != old_keys and len(new_keys) > len(old_keys),
+          'the key list grew')
     r = enrol(d, w, new_code(d, res))
     if check(r.status == 200, 'enrolment after the renewal'):
         kf, pf = os.path.join(tmp, 'keys3.cbor'), os.path.join(tmp, 'p3.txt')
