@@ -157,6 +157,7 @@ wal_commit(struct sp_wallet *w)
 {
 	struct wal_header h = w->hdr;
 	struct sp_buf file, plain;
+	uint8_t *next = NULL;
 	int r;
 
 	sp_buf_init(&file);
@@ -166,17 +167,26 @@ wal_commit(struct sp_wallet *w)
 		goto fail;
 	if ((r = wal_file_seal(&file, &plain, &h, w->keys, w->st)) != SP_OK)
 		goto fail;
+	/* The rollback copy is made before the write, so that a saved state
+	 * always becomes the one to roll back to. */
+	r = SP_ERR_NOMEM;
+	if ((next = sodium_malloc(plain.len)) == NULL)
+		goto fail;
+	memcpy(next, plain.ptr, plain.len);
 	if ((r = ops_write(w, w->name, file.ptr, file.len)) != SP_OK)
 		goto fail;
 	w->hdr = h;
-	/* Saved: from now on this is the state to roll back to. If keeping
-	 * the copy fails, the next rollback restores an older state, which
-	 * is safe (an older state on disk would be the new one anyway). */
-	(void)set_committed(w, &plain);
+	if (w->committed != NULL)
+		sodium_free(w->committed);
+	w->committed = next;
+	w->committed_len = plain.len;
+	next = NULL;
 	goto out;
 fail:
 	(void)wal_rollback(w);
 out:
+	if (next != NULL)
+		sodium_free(next);
 	sp_buf_clear(&file);
 	sp_buf_clear(&plain);
 	return r;
