@@ -682,11 +682,12 @@ make_self_signed(const char *cert_path, const char *key_path,
 	    strcmp(la->addr, "::") == 0 ? "" : ",IP:",
 	    la->loopback || strcmp(la->addr, "0.0.0.0") == 0 ||
 	    strcmp(la->addr, "::") == 0 ? "" : la->addr);
-	if (!add_ext(x, NID_basic_constraints, "critical,CA:TRUE") ||
-	    !add_ext(x, NID_key_usage,
-	    "critical,digitalSignature,keyCertSign") ||
+	/* A leaf that clients pin as its own trust anchor: no CA powers. */
+	if (!add_ext(x, NID_basic_constraints, "critical,CA:FALSE") ||
+	    !add_ext(x, NID_key_usage, "critical,digitalSignature") ||
 	    !add_ext(x, NID_ext_key_usage, "serverAuth") ||
 	    !add_ext(x, NID_subject_key_identifier, "hash") ||
+	    !add_ext(x, NID_authority_key_identifier, "keyid:always") ||
 	    !add_ext(x, NID_subject_alt_name, san))
 		goto out;
 	if (X509_sign(x, pk, EVP_sha256()) <= 0)

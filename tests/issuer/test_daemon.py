@@ -106,6 +106,7 @@ class Daemon:
                 SECRETS.append(self.token)
         self.cert = os.path.join(data_dir, 'tls', 'cert.pem')
         self.ctx = ssl.create_default_context(cafile=self.cert)
+        self.ctx.verify_flags |= ssl.VERIFY_X509_STRICT
         for _ in range(100):
             try:
                 if self.get('/healthz').status == 200:
