@@ -8,6 +8,7 @@ enum cli_exit {
 	CLI_OK = 0,		/* valid / done */
 	CLI_FAIL = 1,		/* invalid or undecodable input */
 	CLI_USAGE = 2,		/* bad arguments, unreadable files */
+	CLI_NOCONN = 3,		/* cannot connect to a server, TLS failure */
 };
 
 struct cli_cmd {
@@ -17,6 +18,7 @@ struct cli_cmd {
 	int (*run)(int argc, char **argv);
 };
 
+int cmd_admin(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 
 #endif /* STADSPAS_CLI_CLI_H */

@@ -13,6 +13,8 @@
 #endif
 
 static const struct cli_cmd commands[] = {
+	{ .name = "admin", .run = cmd_admin,
+	    .summary = "manage residents, providers, offers via issuerd" },
 	{ .name = "inspect", .run = cmd_inspect,
 	    .summary = "decode and check an SP1:/HC1: QR payload" },
 };
