@@ -94,6 +94,11 @@ struct iss_server {
 	bool accept_paused;		/* out of fds: retry on the tick */
 	uint16_t port;
 	int last_tick_err;
+	/* counters for /metrics, since start */
+	uint64_t connections;		/* accepted */
+	uint64_t rejected[6];		/* answered here: see reject_codes */
+	uint64_t aborted;		/* client gone or stalled */
+	uint64_t ws_refused, ws_dropped;
 	bool stop_requested;		/* a signal arrived */
 	bool stopping;			/* listen socket closed, draining */
 	bool done;
@@ -122,6 +127,8 @@ struct sess {
 	bool close_after;		/* close the connection afterwards */
 	bool head;			/* HEAD: headers only */
 	bool h2;			/* an HTTP/2 stream */
+	bool local;			/* the answer is ours, not the
+					 * handler's */
 	const char *method;
 	char path[ISS_MAX_PATH + 1];
 	char query[QUERY_MAX + 1];
@@ -137,6 +144,9 @@ struct sess {
 	/* WebSocket: subscriber slot + 1, 0 = none */
 	unsigned sub;
 };
+
+/* Statuses the adapter answers itself, counted in /metrics. */
+static const int reject_codes[6] = { 400, 411, 413, 414, 500, 503 };
 
 static const char *const method_names[] = {
 	[LWSHUMETH_GET] = "GET",
@@ -318,7 +328,7 @@ sess_end(struct iss_server *s, struct sess *p)
 	}
 	sp_buf_clear(&p->body);		/* wipes: bodies hold codes */
 	p->resp_ready = p->headers_sent = p->expect_body = false;
-	p->discard = p->close_after = p->head = false;
+	p->discard = p->close_after = p->head = p->local = false;
 	p->has_query = p->has_auth = p->has_inm = false;
 	p->method = NULL;
 	p->path[0] = '\0';
@@ -339,6 +349,7 @@ sess_error(struct sess *p, int status, const char *token, const char *msg)
 		iss_resp_clear(&p->resp);
 	iss_resp_init(&p->resp);
 	p->resp_live = true;
+	p->local = true;
 	p->resp.status = status;
 	p->resp.content_type = "application/json";
 	n = snprintf(json, sizeof(json),
@@ -387,6 +398,51 @@ copy_query(struct lws *wsi, struct sess *p)
 	return true;
 }
 
+/* The daemon's own counters, after the handler's (Prometheus text). */
+static void
+metrics_append(const struct iss_server *s, struct sp_buf *out)
+{
+	char buf[2048];
+	size_t o = 0, i;
+	int n;
+
+#define PUT(...)							\
+	do {								\
+		n = snprintf(buf + o, sizeof(buf) - o, __VA_ARGS__);	\
+		if (n < 0 || (size_t)n >= sizeof(buf) - o)		\
+			return;						\
+		o += (size_t)n;						\
+	} while (0)
+	PUT("# HELP stadspas_http_connections_total Connections accepted.\n"
+	    "# TYPE stadspas_http_connections_total counter\n"
+	    "stadspas_http_connections_total %" PRIu64 "\n", s->connections);
+	PUT("# HELP stadspas_http_rejected_total Requests the HTTP layer "
+	    "answered itself (limits), by status.\n"
+	    "# TYPE stadspas_http_rejected_total counter\n");
+	for (i = 0; i < sizeof(reject_codes) / sizeof(reject_codes[0]); i++)
+		PUT("stadspas_http_rejected_total{status=\"%d\"} %" PRIu64
+		    "\n", reject_codes[i], s->rejected[i]);
+	PUT("# HELP stadspas_http_aborted_total Requests dropped before the "
+	    "answer (client gone or stalled).\n"
+	    "# TYPE stadspas_http_aborted_total counter\n"
+	    "stadspas_http_aborted_total %" PRIu64 "\n", s->aborted);
+	PUT("# HELP stadspas_http_in_flight Requests being handled.\n"
+	    "# TYPE stadspas_http_in_flight gauge\n"
+	    "stadspas_http_in_flight %u\n", s->in_flight);
+	PUT("# HELP stadspas_ws_subscribers WebSocket subscribers.\n"
+	    "# TYPE stadspas_ws_subscribers gauge\n"
+	    "stadspas_ws_subscribers %u\n", s->nsubs);
+	PUT("# HELP stadspas_ws_refused_total WebSocket upgrades refused.\n"
+	    "# TYPE stadspas_ws_refused_total counter\n"
+	    "stadspas_ws_refused_total %" PRIu64 "\n", s->ws_refused);
+	PUT("# HELP stadspas_ws_dropped_total Subscribers dropped for "
+	    "falling behind.\n"
+	    "# TYPE stadspas_ws_dropped_total counter\n"
+	    "stadspas_ws_dropped_total %" PRIu64 "\n", s->ws_dropped);
+#undef PUT
+	(void)sp_buf_append(out, buf, o);
+}
+
 /* Calls the handler with the gathered request. */
 static void
 sess_dispatch(struct iss_server *s, struct sess *p)
@@ -417,6 +473,9 @@ sess_dispatch(struct iss_server *s, struct sess *p)
 		    p->resp.status);
 		sess_error(p, 500, "internal", "internal error");
 	}
+	if (p->resp.status == 200 && strcmp(p->method, "GET") == 0 &&
+	    strcmp(p->path, "/metrics") == 0)
+		metrics_append(s, &p->resp.body);
 	sp_buf_clear(&p->body);
 	p->resp_ready = true;
 }
@@ -651,6 +710,10 @@ sess_complete(struct iss_server *s, struct lws *wsi, struct sess *p)
 {
 	bool close_after = p->close_after || s->stopping;
 
+	for (size_t i = 0; p->local && i < sizeof(reject_codes) /
+	    sizeof(reject_codes[0]); i++)
+		if (reject_codes[i] == p->resp.status)
+			s->rejected[i]++;
 	sess_log(p, p->resp.status, p->head ? 0 : p->resp.body.len,
 	    "request");
 	sess_end(s, p);
@@ -698,8 +761,10 @@ on_http_writeable(struct iss_server *s, struct lws *wsi, struct sess *p)
 static void
 on_http_closed(struct iss_server *s, struct sess *p)
 {
-	if (p->active)
+	if (p->active) {
+		s->aborted++;
 		sess_log(p, 0, p->sent, "request_aborted");
+	}
 	sess_end(s, p);
 }
 
@@ -733,6 +798,7 @@ broadcast(struct iss_server *s, const uint8_t *msg, size_t len)
 			iss_log(ISS_LOG_WARN, "msg=ws_subscriber_behind "
 			    "action=close");
 			b->closing = true;
+			s->ws_dropped++;
 			lws_set_timeout(b->wsi, PENDING_TIMEOUT_USER_OK,
 			    LWS_TO_KILL_ASYNC);
 			continue;
@@ -762,6 +828,7 @@ ws_filter(struct iss_server *s, struct lws *wsi)
 	    memcmp(uri, WS_PATH, strlen(WS_PATH)) != 0)
 		return 1;
 	if (s->stopping || s->nsubs >= s->o.max_subscribers) {
+		s->ws_refused++;
 		iss_log(ISS_LOG_WARN, "msg=ws_refused subscribers=%u "
 		    "stopping=%d", s->nsubs, s->stopping);
 		return 1;
@@ -965,8 +1032,9 @@ cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 				}
 				break;	/* EAGAIN, ECONNABORTED, ... */
 			}
-			if (lws_adopt_socket_vhost(s->vh, fd) == NULL &&
-			    fcntl(fd, F_GETFD) >= 0)
+			if (lws_adopt_socket_vhost(s->vh, fd) != NULL)
+				s->connections++;
+			else if (fcntl(fd, F_GETFD) >= 0)
 				close(fd);	/* lws did not take it */
 		}
 		return 0;

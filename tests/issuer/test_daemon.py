@@ -682,6 +682,15 @@ def test_hostile(d):
     closed_by_peer(s, 5)
     s.close()
     check(d.get('/healthz').status == 200, 'daemon healthy after all that')
+    m = d.get('/metrics').body.decode()
+    got = dict(re.findall(r'^(stadspas_\S+) (\d+)$', m, re.M))
+    check(int(got.get('stadspas_http_rejected_total{status="413"}', 0)) >= 2
+          and int(got.get('stadspas_http_rejected_total{status="411"}', 0))
+          >= 1 and int(got.get('stadspas_http_aborted_total', 0)) >= 1 and
+          int(got.get('stadspas_http_connections_total', 0)) > 10 and
+          got.get('stadspas_http_in_flight') == '1',
+          'the daemon\'s own metrics: %r' % {k: v for k, v in got.items()
+                                             if 'http' in k})
 
 
 def test_slow_client(d):
