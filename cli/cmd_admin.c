@@ -62,7 +62,8 @@ static const char admin_help[] =
     "  --json             print the daemon's JSON answer\n"
     "\n"
     "subcommands:\n"
-    "  resident add --name N --birth-year Y [--household N] [--category C]...\n"
+    "  resident add --name N --birth-year Y [--household N]\n"
+    "               [--category C]...\n"
     "  resident show ID\n"
     "  resident code ID\n"
     "  resident revoke|suspend|reinstate ID --reason N\n"
@@ -82,7 +83,8 @@ static const char admin_help[] =
     "example:\n"
     "  export STADSPAS_URL=https://127.0.0.1:8443\n"
     "  stadspas admin --ca data/tls/cert.pem --token-file admin.token \\\n"
-    "      resident add --name 'A. de Vries' --birth-year 1961 --category sport\n";
+    "      resident add --name 'A. de Vries' --birth-year 1961 \\\n"
+    "      --category sport\n";
 
 static const char resident_help[] =
     "usage: stadspas admin [global options] resident add --name N\n"
@@ -174,6 +176,9 @@ static const char audit_help[] =
     "example:\n"
     "  stadspas admin audit --after 0 --limit 20\n";
 
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static int
 usage_error(const char *fmt, ...)
 {
@@ -248,9 +253,10 @@ static int
 read_small(const char *path, int fd, char *buf, size_t cap, const char *what)
 {
 	size_t n = 0, i;
-	ssize_t r;
 
 	for (;;) {
+		ssize_t r;
+
 		if (n == cap)
 			return usage_error("%s '%s' is too long", what, path);
 		r = read(fd, buf + n, cap - n);
@@ -279,13 +285,13 @@ static int
 load_token(struct admin_ctx *c)
 {
 	char buf[TOKEN_MAX + 2];
-	struct stat sb;
-	const char *env;
 	size_t i;
-	int fd, rc;
 
 	if (c->token_file != NULL) {
-		fd = open(c->token_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		struct stat sb;
+		int rc, fd = open(c->token_file,
+		    O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
 		if (fd < 0)
 			return usage_error("cannot open token file '%s': %s",
 			    c->token_file, strerror(errno));
@@ -306,7 +312,8 @@ load_token(struct admin_ctx *c)
 		if (rc != 0)
 			return rc;
 	} else {
-		env = getenv("STADSPAS_ADMIN_TOKEN");
+		const char *env = getenv("STADSPAS_ADMIN_TOKEN");
+
 		if (env == NULL || *env == '\0')
 			return usage_error("no token: give --token-file FILE "
 			    "or set STADSPAS_ADMIN_TOKEN");
@@ -365,13 +372,12 @@ is_scalar(const json_t *v)
 static void
 print_flat(const char *prefix, json_t *v)
 {
-	const char *k;
 	json_t *e;
-	size_t i;
 	char name[256];
-	bool scalars;
 
 	if (json_is_object(v)) {
+		const char *k;
+
 		json_object_foreach(v, k, e) {
 			snprintf(name, sizeof(name), "%s%s%s", prefix,
 			    *prefix != '\0' ? "." : "", k);
@@ -380,7 +386,9 @@ print_flat(const char *prefix, json_t *v)
 		return;
 	}
 	if (json_is_array(v)) {
-		scalars = true;
+		size_t i;
+		bool scalars = true;
+
 		json_array_foreach(v, i, e)
 			if (!is_scalar(e))
 				scalars = false;
@@ -555,9 +563,9 @@ static const struct option sub_opts[] = {
 struct sub_args {
 	const char *name, *provider, *title, *category, *role, *label;
 	const char *limit;
-	long long birth, house, reason, amount, from, until, after, lim;
+	long long birth, house, reason, amount, from, until, after;
 	bool has_birth, has_house, has_reason, has_amount, has_from;
-	bool has_until, has_after, has_lim;
+	bool has_until, has_after;
 	json_t *cats, *keys, *requires;
 	const char *pos[2];
 	int npos;
@@ -759,9 +767,6 @@ build_resident(struct sub_args *a, const char *verb, struct admin_call *call,
 static int
 build_offer(struct sub_args *a, struct admin_call *call)
 {
-	long long count;
-	char *slash, num[32];
-	size_t n;
 	int rc;
 
 	if ((rc = need(a->provider != NULL, "--provider P", "offer add")) ||
@@ -775,8 +780,10 @@ build_offer(struct sub_args *a, struct admin_call *call)
 	    a->provider, "title", a->title, "category", a->category,
 	    "requires", a->requires, "amount_cents", (json_int_t)a->amount);
 	if (a->limit != NULL) {
-		slash = strchr(a->limit, '/');
-		n = slash != NULL ? (size_t)(slash - a->limit) : 0;
+		const char *slash = strchr(a->limit, '/');
+		char num[32];
+		long long count;
+		size_t n = slash != NULL ? (size_t)(slash - a->limit) : 0;
 		if (slash == NULL || n == 0 || n >= sizeof(num) ||
 		    slash[1] == '\0')
 			return usage_error("bad --limit '%s': want COUNT/PERIOD "

@@ -177,8 +177,6 @@ parse_url(const char *url, char *host, size_t hostsz, int *port)
 {
 	const char *h, *e, *c;
 	size_t n;
-	char *end;
-	long v;
 
 	if (strncmp(url, "https://", 8) != 0)
 		return -1;
@@ -203,6 +201,9 @@ parse_url(const char *url, char *host, size_t hostsz, int *port)
 	host[n] = '\0';
 	*port = 443;
 	if (c < e) {
+		char *end;
+		long v;
+
 		if (*c != ':' || c + 1 == e)
 			return -1;
 		v = strtol(c + 1, &end, 10);
