@@ -75,6 +75,7 @@ static const char admin_help[] =
     "  renewal start --valid-from T --valid-until T\n"
     "  renewal status JOB\n"
     "  audit [--after N] [--limit M]\n"
+    "  keys rotate\n"
     "\n"
     "Each takes --help. Exit codes: 0 done, 1 the daemon refused (its\n"
     "error token and message are printed), 2 usage error, 3 cannot\n"
@@ -175,6 +176,15 @@ static const char audit_help[] =
     "\n"
     "example:\n"
     "  stadspas admin audit --after 0 --limit 20\n";
+
+static const char keys_help[] =
+    "usage: stadspas admin [global options] keys rotate\n"
+    "\n"
+    "Makes a fresh issuer signing key current; the old public keys stay\n"
+    "published. Tills must fetch /registry/keys to follow.\n"
+    "\n"
+    "example:\n"
+    "  stadspas admin keys rotate\n";
 
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -847,6 +857,8 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		help = token_help;
 	else if (strcmp(g, "renewal") == 0)
 		help = renewal_help;
+	else if (strcmp(g, "keys") == 0)
+		help = keys_help;
 	else
 		return usage_error("unknown subcommand '%s'", g);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
@@ -887,6 +899,12 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		call->method = "POST";
 		snprintf(call->path, sizeof(call->path),
 		    "/admin/catalogue/publish");
+		call->body = json_object();
+	} else if (strcmp(g, "keys") == 0 && strcmp(verb, "rotate") == 0) {
+		if ((rc = parse_sub(argc, argv, none, help, c, a)))
+			return rc;
+		call->method = "POST";
+		snprintf(call->path, sizeof(call->path), "/admin/keys/rotate");
 		call->body = json_object();
 	} else if (strcmp(g, "token") == 0 && strcmp(verb, "add") == 0) {
 		if ((rc = parse_sub(argc, argv, token_opts, help, c, a)))

@@ -134,6 +134,7 @@ def body(d, tmp):
     for h in (['admin', '--help'], ['admin', 'resident', '--help'],
               ['admin', 'resident', 'add', '--help'],
               ['admin', 'offer', 'add', '--help'], ['admin', 'audit', '-h'],
+              ['admin', 'keys', '--help'],
               ['help', 'admin']):
         p = run(h)
         check(p.returncode == 0 and 'usage: stadspas admin' in p.stdout and
@@ -320,6 +321,16 @@ def body(d, tmp):
           'refused port: %d %r' % (p.returncode, p.stderr))
     p = run(g + ['--url', 'http://127.0.0.1:1', 'audit'], env=env)
     check(p.returncode == 2 and 'URL' in p.stderr, 'bad url')
+
+    # Last: a new issuer key (the daemon keeps the old public key).
+    p = ok(['keys', 'rotate'], 'keys rotate')
+    check(kv(p.stdout).get('keys') == '2' and
+          re.fullmatch(r'[0-9a-f]+', kv(p.stdout).get('kid', '')),
+          'keys rotate %r' % p.stdout)
+    p = ok(['--json', 'keys', 'rotate'], 'keys rotate --json')
+    check(json.loads(p.stdout).get('keys') == 3, 'keys rotate json')
+    p = run(g + ['keys', 'frob'], env=env)
+    check(p.returncode == 2 and "'frob'" in p.stderr, 'keys frob')
 
     for l in d.lines:
         for s in SECRETS[1:]:
