@@ -186,15 +186,62 @@ scope_listed(const char *const *scopes, size_t n, const char *s, size_t len)
 	return false;
 }
 
+/* True if the pass has a limit tag for exactly this scope. */
 static bool
-leaf_wanted(const struct leaf_view *v, const struct sp_present_opts *o)
+has_tag_for(const struct issued_view *iv, const char *scope, size_t len)
+{
+	const char *s;
+	const uint8_t *bytes;
+	size_t i, n;
+
+	for (i = 0; i < iv->n; i++)
+		if (iv->leaves[i].key_num == SP_CLAIM_LIMIT_TAG &&
+		    limit_scope(&iv->leaves[i], &s, &n, &bytes) && n == len &&
+		    memcmp(s, scope, len) == 0)
+			return true;
+	return false;
+}
+
+/* A limit key for category cat serves a scope "cat/period" for which the
+ * pass has no ready tag (the till derives the period's tag from it). */
+static bool
+key_serves_scope(const struct issued_view *iv, const char *cat,
+    size_t cat_len, const struct sp_present_opts *o)
+{
+	size_t i, n;
+
+	for (i = 0; i < o->scope_count; i++) {
+		const char *sc = o->scopes[i];
+
+		if (sc == NULL)
+			continue;
+		n = strlen(sc);
+		if (n > cat_len + 1 && memcmp(sc, cat, cat_len) == 0 &&
+		    sc[cat_len] == '/' && !has_tag_for(iv, sc, n))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Minimal disclosure: a category claim for the scope naming it ("sport"),
+ * a limit tag for its exact scope ("sport/2026"), a limit key only for a
+ * scope of its category that no tag serves ("swim/2026-W48"), and every
+ * claim whose key is in the disclose list.
+ */
+static bool
+leaf_wanted(const struct issued_view *iv, const struct leaf_view *v,
+    const struct sp_present_opts *o)
 {
 	const char *s;
 	const uint8_t *bytes;
 	size_t n;
 
-	if (limit_scope(v, &s, &n, &bytes))
-		return scope_listed(o->scopes, o->scope_count, s, n);
+	if (limit_scope(v, &s, &n, &bytes)) {
+		if (v->key_num == SP_CLAIM_LIMIT_TAG)
+			return scope_listed(o->scopes, o->scope_count, s, n);
+		return key_serves_scope(iv, s, n, o);
+	}
 	if (v->key_num == SP_CLAIM_CATEGORY) {
 		struct cbor_reader r;
 
@@ -384,7 +431,7 @@ present_with(uint8_t **out, size_t *out_len, const uint8_t *issued,
 	for (i = 0; i < iv->n; i++) {
 		sd_leaf_hash(hashes[i], iv->leaves[i].raw,
 		    iv->leaves[i].raw_len);
-		disclosed[i] = leaf_wanted(&iv->leaves[i], opts);
+		disclosed[i] = leaf_wanted(iv, &iv->leaves[i], opts);
 	}
 	if ((r = sd_proof_make(&proof, (const uint8_t (*)[SD_HASH_LEN])hashes,
 	    iv->n, disclosed)) != SP_OK)

@@ -146,14 +146,13 @@ till_check(const struct parties *pt, const char *qr, int64_t now,
 int
 main(int argc, char **argv)
 {
-	static const int claims[] = { SP_CLAIM_AGE_UNDER_18,
-	    SP_CLAIM_CATEGORY };
-	static const char *const scopes[] = { "swim" };
+	static const int claims[] = { SP_CLAIM_AGE_UNDER_18 };
+	static const char *const scopes[] = { "swim", "swim/2026-W48" };
 	struct parties pt = { 0 };
 	struct sp_present_opts po = {
 		.audience = "zwembad-de-parrel", .offer = 12, .counter = 1,
-		.disclose = claims, .disclose_count = 2,
-		.scopes = scopes, .scope_count = 1,
+		.disclose = claims, .disclose_count = 1,
+		.scopes = scopes, .scope_count = 2,
 	};
 	int64_t now = (int64_t)time(NULL);
 	uint8_t *pres = NULL;

@@ -161,12 +161,11 @@ scope_of(char out[PASS_MAX_SCOPE + 1], const char *cat, int period,
 
 /*
  * Category and limit. A limit tag for the scope proves the category too,
- * so it goes alone; without one, the category's limit key (from which the
- * till derives the tag; core discloses the category claim with it). With
- * no limit, the category claim alone, unless the pass also holds a limit
- * key for it, which the category scope would disclose too and which
- * would let tills link every limited use: then the category claims are
- * disclosed by key (all the pass's categories, none of its keys).
+ * so it goes alone; without one, the category's limit key, which the core
+ * discloses for the period scope ("swim/2026-W48") and from which the till
+ * derives the period's tag. With no limit, the category claim alone (the
+ * core discloses a category claim for the bare category scope, never a
+ * limit key with it).
  */
 static int
 plan_category(struct plan *pl, const struct wal_issued *v,
@@ -208,16 +207,12 @@ plan_category(struct plan *pl, const struct wal_issued *v,
 		if (!has_leaf(v, SP_CLAIM_LIMIT_KEY, cat))
 			return SP_ERR_WALLET_NOT_ELIGIBLE;
 		plan_show(pl, SP_CLAIM_LIMIT_KEY);
-		if (has_leaf(v, SP_CLAIM_CATEGORY, cat))
-			plan_show(pl, SP_CLAIM_CATEGORY);
-		return plan_scope(pl, cat);
+		return plan_scope(pl, scope);
 	}
 	if (cat[0] == 0)
 		return SP_OK;
 	if (!has_leaf(v, SP_CLAIM_CATEGORY, cat))
 		return SP_ERR_WALLET_NOT_ELIGIBLE;
-	if (has_leaf(v, SP_CLAIM_LIMIT_KEY, cat))
-		return plan_disclose(pl, SP_CLAIM_CATEGORY);
 	plan_show(pl, SP_CLAIM_CATEGORY);
 	return plan_scope(pl, cat);
 }

@@ -145,17 +145,20 @@ struct sp_present_opts {
 	const int *disclose;		/* claim keys to disclose */
 	size_t disclose_count;
 	const char *const *scopes;	/* categories ("sport") and limit
-					 * scopes ("sport/2026", "swim") to
-					 * disclose */
+					 * scopes ("sport/2026",
+					 * "swim/2026-W48") to disclose */
 	size_t scope_count;
 };
 
 /*
  * Builds a presentation from an issued pass and the holder key it is bound
  * to. Discloses every claim whose key is in disclose (all leaves with that
- * key), the category claims whose value is in scopes ("sport"), and the
- * limit tags / limit keys whose scope ("sport/2026") or category ("swim")
- * is in scopes; nothing else. Writes the CBOR
+ * key); the category claim named by a bare category in scopes ("sport");
+ * the limit tag whose scope is in scopes ("sport/2026"); and, for a scope
+ * "category/period" that no limit tag of the pass serves, the category's
+ * limit key ("swim/2026-W48" discloses the "swim" key, from which the till
+ * derives that week's tag). Nothing else: a category claim never brings
+ * its limit key along, nor the other way round. Writes the CBOR
  * presentation to *out (free with sp_bytes_free). SP_ERR_KEY_MISMATCH if
  * holder is not the key the pass is bound to.
  */

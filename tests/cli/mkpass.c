@@ -32,7 +32,7 @@ main(int argc, char **argv)
 {
 	static const int claims[] = { SP_CLAIM_AGE_UNDER_18,
 	    SP_CLAIM_CATEGORY };
-	static const char *const scopes[] = { "swim" };
+	static const char *const scopes[] = { "swim", "swim/2026-W48" };
 	uint8_t seed[SP_SEED_LEN], salts[32], cose[128], tag_key[SP_TAG_LEN];
 	size_t cose_len = sizeof(cose), pass_len = 0, pres_len = 0;
 	struct sp_key *issuer = NULL, *holder = NULL;
@@ -40,7 +40,7 @@ main(int argc, char **argv)
 	struct sp_present_opts po = {
 		.time = PTIME, .offer = 12, .counter = 1,
 		.disclose = claims, .disclose_count = 2,
-		.scopes = scopes, .scope_count = 1,
+		.scopes = scopes, .scope_count = 2,
 	};
 	uint8_t *pass = NULL, *pres = NULL;
 	char *qr = NULL;

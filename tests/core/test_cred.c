@@ -184,7 +184,7 @@ static void
 test_limit_key_and_age(void)
 {
 	static const int claims[] = { SP_CLAIM_AGE_UNDER_18 };
-	static const char *const scopes[] = { "swim" };
+	static const char *const scopes[] = { "swim/2026-W48" };
 	struct fixture f;
 	struct sp_present_opts po = typical_opts();
 	struct sp_verify_opts vo = verify_opts();

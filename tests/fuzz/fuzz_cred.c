@@ -66,7 +66,8 @@ static const uint8_t nonce[] = FUZZ_NONCE;
 /* Every claim key plus keys no claim has (-1, 200: ignored or unknown). */
 static const int disclose_all[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1,
     200 };
-static const char *const scopes_all[] = { "sport", "sport/2026", "swim",
+static const char *const scopes_all[] = { "sport", "sport/2026",
+    "swim/2026-W48",
     "culture", "culture/2026", "", "/" };
 static const int disclose_min[] = { SP_CLAIM_AGE_UNDER_18 };
 

@@ -362,7 +362,7 @@ present_verify(const struct wallet *w, size_t i, const struct sp_trust *t,
 {
 	static const int disclose[] = { SP_CLAIM_PASS_NO,
 	    SP_CLAIM_AGE_UNDER_12 };
-	static const char *const scopes[] = { "sport/2026", "swim" };
+	static const char *const scopes[] = { "sport/2026", "swim/2026-W10" };
 	struct sp_present_opts po = {
 		.time = when, .disclose = disclose, .disclose_count = 2,
 		.scopes = scopes, .scope_count = 2,
