@@ -5,5 +5,7 @@
 
 #include "sp_err.h"
 #include "sp_pass.h"
+#include "sp_registry.h"
+#include "sp_wallet.h"
 
 #endif /* STADSPAS_STADSPAS_H */
