@@ -17,6 +17,8 @@ static const struct cli_cmd commands[] = {
 	    .summary = "manage residents, providers, offers via issuerd" },
 	{ .name = "inspect", .run = cmd_inspect,
 	    .summary = "decode and check an SP1:/HC1: QR payload" },
+	{ .name = "wallet", .run = cmd_wallet,
+	    .summary = "a resident's wallet: enrol, list, present passes" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
