@@ -35,6 +35,7 @@
 #define PROG "stadspas wallet"
 #define STORE_NAME "wallet"
 #define KEYS_FILE "registry-keys.cbor"
+#define CATVER_FILE "catalogue-version"
 #define DEFAULT_DIR "./stadspas-wallet"
 #define FILE_MAX (1024u * 1024u)
 
@@ -130,6 +131,8 @@ static const char present_help[] =
     "  --audience A      the provider id shown by the till\n"
     "  --nonce HEX       the till's nonce (at most 32 bytes)\n"
     "  --png FILE        also write the QR code as a PNG image\n"
+    "\n"
+    "A catalogue older than one seen before is refused (rollback).\n"
     "\n"
     "example:\n"
     "  stadspas wallet present --offer 1 --catalogue offers.cbor "
@@ -315,9 +318,9 @@ tty_pin(const char *prompt, char *buf, size_t cap)
 	noecho.c_lflag &= ~(tcflag_t)ECHO;
 	fputs(prompt, tty);
 	fflush(tty);
-	tcsetattr(fileno(tty), TCSAFLUSH, &noecho);
+	tcsetattr(fileno(tty), TCSANOW, &noecho);
 	ok = fgets(buf, (int)cap, tty) != NULL;
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	tcsetattr(fileno(tty), TCSANOW, &old);
 	fputc('\n', tty);
 	fclose(tty);
 	if (!ok)
@@ -782,6 +785,37 @@ hexval(char ch)
 	return -1;
 }
 
+/* Refuses a catalogue older than the newest one seen (a rollback would
+ * bring back withdrawn offers); remembers the newest in DIR. */
+static int
+check_version(const struct wallet_ctx *c, struct sp_wallet_catalogue **cat)
+{
+	uint64_t v = sp_wallet_catalogue_version(*cat), seen = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char path[4200], num[32];
+
+	dir_file(path, sizeof(path), c->dir, CATVER_FILE);
+	if (slurp(path, &buf, &len) == 0) {
+		seen = strtoull((const char *)buf, NULL, 10);
+		free(buf);
+	}
+	if (v < seen) {
+		sp_wallet_catalogue_free(cat);
+		return fail("refusing offers catalogue version %" PRIu64 ": "
+		    "version %" PRIu64 " was seen before (a rollback)", v,
+		    seen);
+	}
+	if (v > seen) {
+		snprintf(num, sizeof(num), "%" PRIu64 "\n", v);
+		if (write_file(path, (const uint8_t *)num, strlen(num),
+		    0644) != 0)
+			fprintf(stderr, PROG ": warning: cannot save '%s': "
+			    "%s\n", path, strerror(errno));
+	}
+	return CLI_OK;
+}
+
 /* The catalogue from --catalogue FILE or the issuer; trust from the
  * issuer (with --url) or the keys saved at enrolment. */
 static int
@@ -836,7 +870,7 @@ load_catalogue(const struct wallet_ctx *c, struct sp_wallet_catalogue **cat)
 		    c->catalogue != NULL ? c->catalogue : "",
 		    c->catalogue != NULL ? "'" : "", sp_strerror(rc),
 		    sp_errtoken(rc));
-	return CLI_OK;
+	return check_version(c, cat);
 }
 
 static int

@@ -240,12 +240,25 @@ def body(d, tmp):
           'present json %r' % j)
     p = run(g + ['present', '--offer', '99', '--catalogue', cat], penv)
     check(p.returncode == 1 and "'99'" in p.stderr, 'unknown offer')
+    old_cat = os.path.join(tmp, 'offers-v1.cbor')
+    shutil.copyfile(cat, old_cat)
     with open(cat, 'r+b') as f:
         f.seek(-3, 2)
         f.write(b'\0\0\0')
     p = run(g + ['present', '--offer', str(oid), '--catalogue', cat], penv)
     check(p.returncode == 1 and 'catalogue' in p.stderr,
           'tampered catalogue: %d %s' % (p.returncode, p.stderr))
+
+    # A newer catalogue seen, the older one is a rollback (nothing used).
+    admin(['catalogue', 'publish'])
+    p = run(g + ['present', '--offer', '99', '--url', url, '--ca', d.cert],
+            penv)
+    check(p.returncode == 1 and 'version 2' in p.stderr,
+          'newer catalogue fetched: %s' % p.stderr)
+    p = run(g + ['present', '--offer', str(oid), '--catalogue', old_cat],
+            penv)
+    check(p.returncode == 1 and 'rollback' in p.stderr,
+          'catalogue rollback: %d %s' % (p.returncode, p.stderr))
 
     p = ok(['history'], 'history')
     lines = [l for l in p.stdout.splitlines()[1:] if l.strip()]
