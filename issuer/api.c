@@ -368,6 +368,7 @@ iss_app_close(struct iss_app **ap)
 	iss_store_close(&a->db);
 	iss_rl_clear(&a->rl_auth);
 	iss_rl_clear(&a->rl_code);
+	iss_tokcache_clear(&a->tokcache);
 	iss_nonces_clear(&a->nonces);
 	iss_regcache_clear(&a->cache);
 	free(a->data_dir);
@@ -376,6 +377,12 @@ iss_app_close(struct iss_app **ap)
 	sodium_memzero(a, sizeof(*a));
 	free(a);
 	*ap = NULL;
+}
+
+uint64_t
+iss_app_pwhash_count(const struct iss_app *a)
+{
+	return a != NULL ? a->tokcache.pwhash : 0;
 }
 
 /* ---- Operations endpoints ---------------------------------------------- */
@@ -504,6 +511,8 @@ static const struct route routes[] = {
 	ROUTE("GET", "/registry/*/delta", ISS_ROLE_NONE, iss_reg_get_delta),
 	ROUTE("GET", "/status/*", ISS_ROLE_NONE, iss_reg_get_status),
 	ROUTE("POST", "/admin/tokens", ISS_ROLE_ADMIN, iss_admin_tokens_create),
+	ROUTE("POST", "/admin/tokens/*/revoke", ISS_ROLE_ADMIN,
+	    iss_admin_token_revoke),
 	ROUTE("POST", "/admin/residents", ISS_ROLE_ADMIN,
 	    iss_admin_residents_create),
 	ROUTE("GET", "/admin/residents/*", ISS_ROLE_AUDITOR,

@@ -107,6 +107,10 @@ int iss_api_handle(struct iss_app *a, const struct iss_req *req,
 int iss_app_tick(struct iss_app *a, int64_t now, struct sp_buf *push,
     bool *pushed);
 
+/* Argon2id token verifications run since open (for tests: the
+ * verified-token cache spares most). */
+uint64_t iss_app_pwhash_count(const struct iss_app *a);
+
 /* Prometheus text exposition of the daemon's counters (for /metrics). */
 int iss_app_metrics(struct iss_app *a, struct sp_buf *out);
 

@@ -68,6 +68,7 @@ struct iss_app {
 	struct iss_keys keys;
 	struct iss_ratelimit rl_auth;	/* failed admin authentication */
 	struct iss_ratelimit rl_code;	/* wrong enrolment codes */
+	struct iss_tokcache tokcache;	/* verified admin tokens */
 	struct iss_nonces nonces;
 	struct iss_regcache cache;
 	struct iss_metrics m;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Admin tokens (Argon2id-hashed, looked up by a 4-byte prefix) and the
- * per-client failure rate limits (auth.h).
+ * Admin tokens (Argon2id-hashed, looked up by a 4-byte prefix, with a
+ * cache of recent verifications), their revocation, and the per-client
+ * failure rate limits (auth.h).
  */
 #include "auth.h"
 
@@ -125,6 +126,73 @@ iss_rl_fail(struct iss_ratelimit *rl, const char *peer, int64_t now)
 	e->tat = (e->tat > now ? e->tat : now) + RL_T;
 }
 
+/* ---- Verified-token cache ---------------------------------------------- */
+
+void
+iss_tokcache_clear(struct iss_tokcache *tc)
+{
+	sodium_memzero(tc->v, sizeof(tc->v));
+	tc->clock = 0;
+}
+
+void
+iss_tokcache_drop(struct iss_tokcache *tc, const uint8_t prefix[4])
+{
+	size_t i;
+
+	for (i = 0; i < ISS_TOKCACHE; i++)
+		if (memcmp(tc->v[i].prefix, prefix, 4) == 0)
+			sodium_memzero(&tc->v[i], sizeof(tc->v[i]));
+}
+
+/* The live entry for digest, or NULL; forgets expired entries on the
+ * way. Compares every live entry, in constant time each. */
+static struct iss_tok_entry *
+tokcache_find(struct iss_tokcache *tc, const uint8_t digest[32],
+    int64_t now)
+{
+	struct iss_tok_entry *hit = NULL;
+	size_t i;
+
+	for (i = 0; i < ISS_TOKCACHE; i++) {
+		struct iss_tok_entry *e = &tc->v[i];
+
+		if (e->expires == 0)
+			continue;
+		if (e->expires <= now) {
+			sodium_memzero(e, sizeof(*e));
+			continue;
+		}
+		if (sodium_memcmp(e->digest, digest, sizeof(e->digest)) == 0)
+			hit = e;
+	}
+	return hit;
+}
+
+/* Remembers a verification: a free slot, else the least recently used. */
+static void
+tokcache_put(struct iss_tokcache *tc, const uint8_t digest[32],
+    const uint8_t gen[32], const struct iss_token *tok, int64_t now)
+{
+	struct iss_tok_entry *e = &tc->v[0];
+	size_t i;
+
+	for (i = 0; i < ISS_TOKCACHE; i++) {
+		if (tc->v[i].expires == 0) {
+			e = &tc->v[i];
+			break;
+		}
+		if (tc->v[i].seen < e->seen)
+			e = &tc->v[i];
+	}
+	memcpy(e->digest, digest, sizeof(e->digest));
+	memcpy(e->gen, gen, sizeof(e->gen));
+	memcpy(e->prefix, tok->prefix, sizeof(e->prefix));
+	e->role = tok->role;
+	e->expires = now + ISS_TOKCACHE_TTL;
+	e->seen = ++tc->clock;
+}
+
 /* ---- Tokens ------------------------------------------------------------ */
 
 int
@@ -203,6 +271,43 @@ auth_fail(struct iss_app *a, const struct iss_req *req,
 	return iss_error(resp, 401, "unauthorized", msg);
 }
 
+/*
+ * True if raw is the stored token tok: by the cache, or else by one
+ * Argon2id verification, which then fills the cache.
+ */
+static bool
+token_verify(struct iss_app *a, const uint8_t raw[ISS_TOKEN_LEN],
+    const struct iss_token *tok, int64_t now)
+{
+	struct iss_tokcache *tc = &a->tokcache;
+	struct iss_tok_entry *e;
+	uint8_t digest[32], gen[32];
+	bool ok = false;
+
+	crypto_hash_sha256(digest, raw, ISS_TOKEN_LEN);
+	crypto_hash_sha256(gen, (const uint8_t *)tok->hash,
+	    strnlen(tok->hash, sizeof(tok->hash)));
+	e = tokcache_find(tc, digest, now);
+	if (e != NULL && e->role == tok->role &&
+	    sodium_memcmp(e->gen, gen, sizeof(gen)) == 0) {
+		e->seen = ++tc->clock;
+		tc->hits++;
+		ok = true;
+		goto out;
+	}
+	if (e != NULL)
+		sodium_memzero(e, sizeof(*e));	/* the stored token changed */
+	tc->pwhash++;
+	if (crypto_pwhash_str_verify(tok->hash, (const char *)raw,
+	    ISS_TOKEN_LEN) != 0)
+		goto out;
+	tokcache_put(tc, digest, gen, tok, now);
+	ok = true;
+out:
+	sodium_memzero(digest, sizeof(digest));
+	return ok;
+}
+
 int
 iss_auth_check(struct iss_app *a, struct iss_call *c, int min_role,
     struct iss_resp *resp)
@@ -227,8 +332,12 @@ iss_auth_check(struct iss_app *a, struct iss_call *c, int min_role,
 	reg_txn_abort(&t);
 	if ((r = t.ret) != SP_OK)
 		goto out;
-	if (!found || crypto_pwhash_str_verify(tok.hash, (const char *)raw,
-	    sizeof(raw)) != 0) {
+	/* No stored token under this prefix, or a revoked one: refused
+	 * without Argon2id work. */
+	if (!found || tok.revoked != 0 ||
+	    !token_verify(a, raw, &tok, req->now)) {
+		if (found && tok.revoked != 0)
+			iss_tokcache_drop(&a->tokcache, tok.prefix);
 		r = auth_fail(a, req, resp, "invalid token");
 		goto out;
 	}
@@ -242,6 +351,7 @@ iss_auth_check(struct iss_app *a, struct iss_call *c, int min_role,
 	r = SP_OK;
 out:
 	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(&tok, sizeof(tok));
 	return r;
 }
 
@@ -311,4 +421,115 @@ out:
 	iss_token_wipe(&nt);
 	json_decref(o);
 	return r;
+}
+
+/* ---- POST /admin/tokens/{id}/revoke ------------------------------------ */
+
+static const struct iss_js_schema revoke_schema = { .n = 0 };
+
+struct revoke_ctx {
+	uint8_t prefix[4];
+	int64_t now;
+	const char *who;
+	bool found;			/* out */
+	bool last_admin;		/* out: refused, the last live admin */
+	int64_t revoked;		/* out: when it was revoked */
+};
+
+struct admins_ctx {
+	const uint8_t *skip;		/* the token being revoked */
+	uint64_t n;			/* other live admin tokens */
+};
+
+static int
+admins_visit(void *vctx, const uint8_t *key, size_t klen,
+    const uint8_t *val, size_t vlen)
+{
+	struct admins_ctx *c = vctx;
+	struct iss_token k;
+	int r = 0;
+
+	if (klen != 4 || iss_token_decode(&k, val, vlen) != SP_OK)
+		r = SP_ERR_STORAGE;
+	else if (k.role == ISS_ROLE_ADMIN && k.revoked == 0 &&
+	    memcmp(key, c->skip, 4) != 0)
+		c->n++;
+	sodium_memzero(&k, sizeof(k));
+	return r;
+}
+
+static void
+revoke_txn(struct reg_txn *t, void *vctx)
+{
+	struct revoke_ctx *c = vctx;
+	struct admins_ctx ac = { .skip = c->prefix };
+	struct iss_token tok;
+	char target[ISS_TARGET_MAX + 1], id[ISS_TOKEN_ID_HEX + 1];
+
+	c->found = iss_store_get_token(t, c->prefix, &tok);
+	if (!c->found || t->ret != SP_OK)
+		goto out;
+	if (tok.revoked != 0) {
+		c->revoked = tok.revoked;	/* again: nothing to do */
+		goto out;
+	}
+	if (tok.role == ISS_ROLE_ADMIN) {
+		reg_txn_foreach(t, ISS_DB_TOKENS, NULL, 0, admins_visit, &ac);
+		if (t->ret != SP_OK)
+			goto out;
+		if (ac.n == 0) {
+			c->last_admin = true;
+			goto out;
+		}
+	}
+	tok.revoked = c->revoked = c->now > 0 ? c->now : 1;
+	iss_store_put_token(t, &tok);
+	iss_hex_encode(id, c->prefix, sizeof(c->prefix));
+	snprintf(target, sizeof(target), "token:%s", id);
+	iss_store_audit(t, c->now, c->who, "token.revoke", target);
+out:
+	sodium_memzero(&tok, sizeof(tok));
+}
+
+/* A token id: exactly 8 lowercase hex characters. */
+static bool
+token_id_parse(const char *s, uint8_t prefix[4])
+{
+	size_t i;
+	unsigned v;
+
+	if (s == NULL || strlen(s) != ISS_TOKEN_ID_HEX)
+		return false;
+	for (i = 0; i < 4; i++) {
+		if (strspn(s + 2 * i, "0123456789abcdef") < 2 ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return false;
+		prefix[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+int
+iss_admin_token_revoke(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp)
+{
+	struct revoke_ctx rc = { .now = c->req->now, .who = c->who };
+	json_t *o = NULL;
+	int r;
+
+	if ((r = iss_json_parse(&o, c->req, &revoke_schema, resp)) != SP_OK)
+		return r;
+	json_decref(o);
+	if (!token_id_parse(c->param, rc.prefix))
+		return iss_error(resp, 404, "not_found", "no such token");
+	if ((r = reg_db_write(&a->db, revoke_txn, &rc)) != SP_OK)
+		return r;
+	if (!rc.found)
+		return iss_error(resp, 404, "not_found", "no such token");
+	if (rc.last_admin)
+		return iss_error(resp, 409, "conflict",
+		    "the last live admin token cannot be revoked");
+	iss_tokcache_drop(&a->tokcache, rc.prefix);
+	return iss_json_reply(resp, 200, json_pack("{s:s, s:I}", "id",
+	    c->param, "revoked", (json_int_t)rc.revoked));
 }

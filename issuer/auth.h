@@ -4,9 +4,20 @@
  *
  * A token is 32 random bytes shown once as 64 hex characters. The store
  * keeps, under the token's first 4 bytes (its public id, 8 hex
- * characters), the role, a label and an Argon2id hash of the 32 bytes
- * (crypto_pwhash_str), so checking a token costs one lookup and one
- * Argon2id verification.
+ * characters), the role, a label, an Argon2id hash of the 32 bytes
+ * (crypto_pwhash_str) and the time it was revoked (0: live). Checking a
+ * token is one lookup, then one Argon2id verification unless the token
+ * is in the verified-token cache: a token whose prefix matches no stored
+ * token, or a revoked one, is refused without any.
+ *
+ * The cache (ISS_TOKCACHE entries, least recently used replaced) maps
+ * SHA-256(token) to the token's id, role, an expiry (ISS_TOKCACHE_TTL
+ * seconds after the Argon2id verification that filled it) and the
+ * SHA-256 of the stored hash string (its generation). A hit needs the
+ * stored token to be live and to have the same role and generation, so
+ * a revoked or replaced token never passes on the strength of the cache.
+ * The tokens themselves are stored only as Argon2id hashes, never in the
+ * cache; the cache is wiped on close.
  *
  * Rate limits are a GCRA token bucket per client (burst 5, one more
  * every 12 s: "5 per minute") in a bounded table (ISS_RL_PEERS entries;
@@ -36,6 +47,30 @@ struct iss_rl_entry {
 	int64_t tat;			/* GCRA theoretical arrival time */
 	uint64_t seen;			/* LRU clock of the last use */
 };
+
+#define ISS_TOKCACHE 64		/* verified tokens remembered */
+#define ISS_TOKCACHE_TTL 300		/* seconds a verification counts */
+
+struct iss_tok_entry {
+	uint8_t digest[32];		/* SHA-256(token) */
+	uint8_t gen[32];		/* SHA-256(stored hash string) */
+	uint8_t prefix[4];		/* the token id */
+	unsigned role;
+	int64_t expires;		/* 0: free slot */
+	uint64_t seen;			/* LRU clock of the last use */
+};
+
+struct iss_tokcache {
+	struct iss_tok_entry v[ISS_TOKCACHE];
+	uint64_t clock;
+	uint64_t pwhash;		/* Argon2id verifications run */
+	uint64_t hits;
+};
+
+/* Forgets every entry (wiping them) but keeps the counters. */
+void iss_tokcache_clear(struct iss_tokcache *tc);
+/* Forgets the entries of the token with this id. */
+void iss_tokcache_drop(struct iss_tokcache *tc, const uint8_t prefix[4]);
 
 struct iss_ratelimit {
 	struct iss_rl_entry *v;		/* ISS_RL_PEERS entries */
@@ -85,6 +120,9 @@ int iss_auth_check(struct iss_app *a, struct iss_call *c, int min_role,
 
 /* POST /admin/tokens */
 int iss_admin_tokens_create(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp);
+/* POST /admin/tokens/{id}/revoke */
+int iss_admin_token_revoke(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
 
 #endif /* STADSPAS_ISSUER_AUTH_H */

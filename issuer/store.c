@@ -47,18 +47,30 @@ iss_store_close(struct reg_db *db)
 
 /* ---- Record reading helpers -------------------------------------------- */
 
-/* Checks a value and positions r after "[1," of an array of n items. */
+/* Checks a value and positions r after "[1," of an array of *n items
+ * (out); false if it is no such array. */
 static bool
-rec_open(struct cbor_reader *r, const uint8_t *p, size_t len, uint64_t n)
+rec_open_count(struct cbor_reader *r, const uint8_t *p, size_t len,
+    uint64_t *n)
 {
-	uint64_t count = 0, ver = 0;
+	uint64_t ver = 0;
 
+	*n = 0;
 	if (p == NULL || cbor_check(p, len, &rec_limits, CBOR_F_DETERMINISTIC,
 	    NULL) != SP_OK)
 		return false;
 	cbor_reader_init(r, p, len);
-	return cbor_read_array(r, &count) == SP_OK && count == n &&
+	return cbor_read_array(r, n) == SP_OK &&
 	    cbor_read_uint(r, &ver) == SP_OK && ver == ISS_REC_VERSION;
+}
+
+/* Checks a value and positions r after "[1," of an array of n items. */
+static bool
+rec_open(struct cbor_reader *r, const uint8_t *p, size_t len, uint64_t n)
+{
+	uint64_t count;
+
+	return rec_open_count(r, p, len, &count) && count == n;
 }
 
 static int
@@ -596,19 +608,28 @@ iss_store_put_offer(struct reg_txn *t, const struct iss_offer *o)
 
 /* ---- API tokens -------------------------------------------------------- */
 
+/* Records written before revocation existed have 5 items (live). */
 static int
 dec_token(void *out, const uint8_t *p, size_t n)
 {
 	struct iss_token *k = out;
 	struct cbor_reader r;
+	uint64_t count;
 
-	if (!rec_open(&r, p, n, 5))
+	if (!rec_open_count(&r, p, n, &count) || (count != 5 && count != 6))
 		return SP_ERR_STORAGE;
 	k->role = rd_u32(&r);
 	rd_text(&r, k->label, sizeof(k->label));
 	rd_text(&r, k->hash, sizeof(k->hash));
 	k->created = rd_i64(&r);
+	k->revoked = count == 6 ? rd_i64(&r) : 0;
 	return rec_close(&r);
+}
+
+int
+iss_token_decode(struct iss_token *k, const uint8_t *p, size_t n)
+{
+	return dec_token(k, p, n);
 }
 
 bool
@@ -627,12 +648,13 @@ iss_store_put_token(struct reg_txn *t, const struct iss_token *k)
 
 	sp_buf_init(&b);
 	cbor_enc_init(&e, &b);
-	cbor_put_array(&e, 5);
+	cbor_put_array(&e, 6);
 	cbor_put_uint(&e, ISS_REC_VERSION);
 	cbor_put_uint(&e, k->role);
 	cbor_put_tstrz(&e, k->label);
 	cbor_put_tstrz(&e, k->hash);
 	cbor_put_int(&e, k->created);
+	cbor_put_int(&e, k->revoked);
 	put_value(t, ISS_DB_TOKENS, k->prefix, 4, &b, &e);
 }
 

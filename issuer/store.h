@@ -15,7 +15,8 @@
  *   codes      SHA-256(normalised enrolment code) -> code
  *   copies     be64 resident id -> [1, [copy, ...]]
  *   catalogue  'p' be64 -> provider; 'o' be64 -> offer
- *   tokens     4-byte token prefix -> token
+ *   tokens     4-byte token prefix -> token (revoked ones stay, so a
+ *              prefix is never reused)
  *   audit      be64 seq (dense from 1, MDB_APPEND) -> audit entry
  *
  * The get/put helpers work inside a struct reg_txn and follow its sticky
@@ -128,13 +129,15 @@ struct iss_offer {
 	int64_t created;
 };
 
-/* [1, role, label, Argon2id hash string, created] */
+/* [1, role, label, Argon2id hash string, created, revoked] (records
+ * from before revocation have 5 items and read as revoked 0) */
 struct iss_token {
 	uint8_t prefix[4];		/* the key */
 	unsigned role;			/* enum iss_role */
 	char label[ISS_LABEL_MAX + 1];
 	char hash[ISS_HASH_STR_MAX + 1];
 	int64_t created;
+	int64_t revoked;		/* time of revocation; 0: live */
 };
 
 /* [1, time, who, action, target] */
@@ -213,6 +216,8 @@ int iss_resident_decode(struct iss_resident *r, const uint8_t *p, size_t n);
 int iss_provider_decode(struct iss_provider *pr, const uint8_t *p, size_t n);
 int iss_offer_decode(struct iss_offer *o, const uint8_t *p, size_t n);
 int iss_audit_decode(struct iss_audit *e, const uint8_t *p, size_t n);
+/* The prefix (the key) is not set. */
+int iss_token_decode(struct iss_token *k, const uint8_t *p, size_t n);
 
 /* Catalogue keys: kind ('p' or 'o') followed by be64 id. */
 void iss_store_cat_key(uint8_t k[9], char kind, uint64_t id);

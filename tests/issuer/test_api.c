@@ -507,6 +507,119 @@ test_auth(struct env *e)
 	    "198.51.100.99") == 429);
 }
 
+/* The verified-token cache: Argon2id once per token and 300 s, never for
+ * an unknown prefix or a revoked token; wrong tokens still cost it and
+ * are still rate-limited. */
+static void
+test_token_cache(struct env *e)
+{
+	char tok[80], bad[80], id[16], path[64];
+	uint64_t n;
+	int i;
+
+	make_token(e, "admin", tok);
+	snprintf(id, sizeof(id), "%s", jstr("id"));
+	n = iss_app_pwhash_count(e->a);
+	CHECK(get(e, "/admin/audit", "limit=1", tok) == 200);
+	CHECK(iss_app_pwhash_count(e->a) == n + 1);
+	CHECK(get(e, "/admin/audit", "limit=1", tok) == 200);
+	CHECK(post(e, "/admin/residents/r999/code", tok, "{}") == 404);
+	CHECK(iss_app_pwhash_count(e->a) == n + 1);
+	/* Same prefix, wrong rest: a cache miss, Argon2id, 401, and the
+	 * rate limit still applies (then no Argon2id at all). */
+	snprintf(bad, sizeof(bad), "%s", tok);
+	bad[63] = bad[63] == '0' ? '1' : '0';
+	for (i = 0; i < 5; i++)
+		CHECK(request(e, "GET", "/admin/audit", NULL, bad, NULL, 0,
+		    NULL, "198.51.100.40") == 401);
+	CHECK(iss_app_pwhash_count(e->a) == n + 6);
+	CHECK(request(e, "GET", "/admin/audit", NULL, bad, NULL, 0, NULL,
+	    "198.51.100.40") == 429);
+	CHECK(request(e, "GET", "/admin/audit", NULL, tok, NULL, 0, NULL,
+	    "198.51.100.40") == 429);
+	CHECK(iss_app_pwhash_count(e->a) == n + 6);
+	/* An unknown prefix is refused without Argon2id. */
+	memset(bad, 'e', 64);
+	CHECK(request(e, "GET", "/admin/audit", NULL, bad, NULL, 0, NULL,
+	    "198.51.100.41") == 401);
+	CHECK(iss_app_pwhash_count(e->a) == n + 6);
+	/* The wrong token did not evict the right one; after 300 s the
+	 * token is verified again. */
+	CHECK(get(e, "/admin/audit", "limit=1", tok) == 200);
+	CHECK(iss_app_pwhash_count(e->a) == n + 6);
+	now_ += 300;
+	CHECK(get(e, "/admin/audit", "limit=1", tok) == 200);
+	CHECK(iss_app_pwhash_count(e->a) == n + 7);
+	/* Revocation: admin only, 404 for unknown or malformed ids. */
+	snprintf(path, sizeof(path), "/admin/tokens/%s/revoke", id);
+	CHECK(post(e, "/admin/tokens/00000000/revoke", e->admin, "{}") ==
+	    404 && is_error(404, "not_found"));
+	CHECK(post(e, "/admin/tokens/ABCDEF01/revoke", e->admin, "{}") ==
+	    404);
+	CHECK(post(e, "/admin/tokens/abc/revoke", e->admin, "{}") == 404);
+	CHECK(post(e, path, e->admin, "{\"x\":1}") == 400);
+	{
+		char aud[80];
+
+		make_token(e, "auditor", aud);
+		CHECK(post(e, path, aud, "{}") == 403);
+	}
+	CHECK(post(e, path, e->admin, "{}") == 200 &&
+	    strcmp(jstr("id"), id) == 0 && jint("revoked") == now_);
+	n = iss_app_pwhash_count(e->a);
+	CHECK(get(e, "/admin/audit", "limit=1", tok) == 401 &&
+	    is_error(401, "unauthorized"));
+	CHECK(iss_app_pwhash_count(e->a) == n);
+	/* Again: 200, the first revocation's time. */
+	now_ += 5;
+	CHECK(post(e, path, e->admin, "{}") == 200 &&
+	    jint("revoked") == now_ - 5);
+	CHECK(get(e, "/admin/audit", "after=0&limit=1000", e->admin) == 200);
+	{
+		json_t *en = json_object_get(R.j, "entries");
+		size_t k, revokes = 0;
+		char target[32];
+
+		snprintf(target, sizeof(target), "token:%s", id);
+		for (k = 0; k < json_array_size(en); k++) {
+			json_t *x = json_array_get(en, k);
+
+			if (strcmp(json_string_value(json_object_get(x,
+			    "action")), "token.revoke") == 0 &&
+			    strcmp(json_string_value(json_object_get(x,
+			    "target")), target) == 0)
+				revokes++;
+		}
+		CHECK(revokes == 1);
+	}
+}
+
+/* The last live admin token cannot be revoked; a revoked token stays
+ * revoked across a restart. */
+static void
+test_token_revoke_last(void)
+{
+	struct env e2;
+	char admin2[80], path[64], id[16];
+
+	env_init(&e2);
+	snprintf(id, sizeof(id), "%.8s", e2.admin);
+	snprintf(path, sizeof(path), "/admin/tokens/%s/revoke", id);
+	CHECK(post(&e2, path, e2.admin, "{}") == 409 &&
+	    is_error(409, "conflict"));
+	make_token(&e2, "admin", admin2);
+	CHECK(post(&e2, path, admin2, "{}") == 200);
+	CHECK(get(&e2, "/admin/audit", NULL, e2.admin) == 401);
+	iss_app_close(&e2.a);
+	e2.cfg.admin_bootstrap = false;
+	env_open(&e2);
+	CHECK(get(&e2, "/admin/audit", NULL, e2.admin) == 401);
+	CHECK(get(&e2, "/admin/audit", NULL, admin2) == 200);
+	snprintf(path, sizeof(path), "/admin/tokens/%.8s/revoke", admin2);
+	CHECK(post(&e2, path, admin2, "{}") == 409);
+	env_clear(&e2);
+}
+
 static void
 hostile(struct env *e, const char *path, const void *body, size_t len,
     int status, const char *token)
@@ -1255,6 +1368,8 @@ main(void)
 	test_files(&e);
 	test_operations(&e);
 	test_auth(&e);
+	test_token_cache(&e);
+	test_token_revoke_last();
 	test_hostile(&e);
 	test_catalogue(&e);
 	test_caching(&e);
