@@ -72,6 +72,7 @@ static const char admin_help[] =
     "            [--limit COUNT/PERIOD] --amount-cents N\n"
     "  catalogue publish\n"
     "  token add --role admin|auditor [--label L]\n"
+    "  token revoke ID\n"
     "  renewal start --valid-from T --valid-until T\n"
     "  renewal status JOB\n"
     "  audit [--after N] [--limit M]\n"
@@ -146,12 +147,17 @@ static const char catalogue_help[] =
 static const char token_help[] =
     "usage: stadspas admin [global options] token add --role admin|auditor\n"
     "           [--label L]\n"
+    "       stadspas admin [global options] token revoke ID\n"
     "\n"
-    "Creates an admin token; the new token is printed once: store it in\n"
-    "a file with mode 0600.\n"
+    "  add     creates an admin token; the new token is printed once:\n"
+    "          store it in a file with mode 0600\n"
+    "  revoke  revokes the token with id ID (its first 8 hex characters,\n"
+    "          as `token add` printed it); the last live admin token\n"
+    "          cannot be revoked\n"
     "\n"
-    "example:\n"
-    "  stadspas admin --json token add --role auditor --label audit-2026\n";
+    "examples:\n"
+    "  stadspas admin --json token add --role auditor --label audit-2026\n"
+    "  stadspas admin token revoke 3f9a06c1\n";
 
 static const char renewal_help[] =
     "usage: stadspas admin [global options] renewal start --valid-from T\n"
@@ -920,6 +926,22 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		snprintf(call->path, sizeof(call->path), "/admin/tokens");
 		call->body = json_pack("{s:s, s:s}", "role", a->role, "label",
 		    a->label != NULL ? a->label : "");
+	} else if (strcmp(g, "token") == 0 && strcmp(verb, "revoke") == 0) {
+		if ((rc = parse_sub(argc, argv, none, help, c, a)))
+			return rc;
+		if (a->npos != 1)
+			return usage_error("'token revoke' needs one ID (e.g. "
+			    "3f9a06c1)");
+		if ((rc = check_id("ID", a->pos[0])))
+			return rc;
+		call->method = "POST";
+		snprintf(call->path, sizeof(call->path),
+		    "/admin/tokens/%s/revoke", a->pos[0]);
+		if ((call->body = json_object()) == NULL) {
+			fprintf(stderr, PROG ": out of memory\n");
+			return CLI_FAIL;
+		}
+		return 0;
 	} else if (strcmp(g, "renewal") == 0 && strcmp(verb, "start") == 0) {
 		if ((rc = parse_sub(argc, argv, ren_opts, help, c, a)))
 			return rc;

@@ -216,6 +216,27 @@ def body(d, tmp):
     check(p.returncode == 0 and kv(p.stdout).get('role') == 'admin',
           'token add human')
     SECRETS.append(kv(p.stdout).get('token', 'x' * 64))
+    # Revocation: the revoked token is refused at once.
+    p = ok(['--json', 'token', 'add', '--role', 'auditor', '--label',
+            'short-lived'], 'token add (to revoke)')
+    j = json.loads(p.stdout)
+    SECRETS.append(j['token'])
+    p = run(['admin', '--ca', d.cert, 'audit', '--limit', '1'],
+            env=dict(env, STADSPAS_ADMIN_TOKEN=j['token']),
+            what='token before revoke')
+    check(p.returncode == 0, 'token works before revoke: %r' % p.stderr)
+    p = ok(['token', 'revoke', j['id']], 'token revoke')
+    r = kv(p.stdout)
+    check(r.get('id') == j['id'] and int(r.get('revoked', '0')) > 0,
+          'token revoke %r' % p.stdout)
+    p = run(['admin', '--ca', d.cert, 'audit', '--limit', '1'],
+            env=dict(env, STADSPAS_ADMIN_TOKEN=j['token']),
+            what='token after revoke')
+    check(p.returncode == 1 and 'unauthorized' in p.stderr,
+          'revoked token refused: %d %r' % (p.returncode, p.stderr))
+    p = run(g + ['token', 'revoke', '00000000'], env=env)
+    check(p.returncode == 1 and 'not_found' in p.stderr,
+          'revoke unknown token %r' % p.stderr)
 
     p = ok(['renewal', 'start', '--valid-from', '2027-01-01',
             '--valid-until', '2027-06-01'], 'renewal start')
@@ -280,6 +301,8 @@ def body(d, tmp):
               '--category', 'c', '--amount-cents', '1', '--limit', '10'],
              "'10'"),
             (['token', 'add', '--role', 'root'], "'root'"),
+            (['token', 'revoke'], 'ID'),
+            (['token', 'revoke', 'ab/cd'], "'ab/cd'"),
             (['renewal', 'start', '--valid-from', '2027-13-45',
               '--valid-until', '1'], "'2027-13-45'"),
             (['audit', '--limit', '0'], "'0'"),
