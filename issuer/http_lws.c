@@ -34,6 +34,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <time.h>
@@ -1031,6 +1032,15 @@ cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 					lws_rx_flow_control(wsi, 0);
 				}
 				break;	/* EAGAIN, ECONNABORTED, ... */
+			}
+			/* Headers and body leave in two writes: with Nagle,
+			 * the body would wait for the client's delayed ACK
+			 * (40 ms) on every keep-alive request. */
+			{
+				int one = 1;
+
+				(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
+				    &one, sizeof(one));
 			}
 			if (lws_adopt_socket_vhost(s->vh, fd) != NULL)
 				s->connections++;
