@@ -13,3 +13,4 @@ echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 "$dir/bench/bench_registry"
 "$dir/bench/bench_log"
 "$dir/bench/bench_wallet"
+bench/bench_issuer.sh "$dir"
