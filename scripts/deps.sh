@@ -7,7 +7,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libsodium-dev libssl-dev liblmdb-dev libwebsockets-dev zlib1g-dev \
 libjansson-dev libqrencode-dev libzbar-dev zbar-tools libpng-dev \
-python3 openssl libjpeg-dev curl"
+python3 openssl libjpeg-dev wrk curl"
 
 missing=""
 for p in $PKGS; do
