@@ -546,12 +546,9 @@ sp_qr_decode(uint8_t **out, size_t *out_len, const char *text,
 	if (out == NULL || out_len == NULL || text == NULL)
 		return SP_ERR_INVALID_ARG;
 	/* Name a foreign payload as such before decoding it. */
-	while (text_len > 0 && (*text == ' ' || *text == '\t' ||
-	    *text == '\r' || *text == '\n')) {
-		text++;
-		text_len--;
-	}
-	if (text_len < 4 || memcmp(text, "SP1:", 4) != 0)
+	if ((r = qrt_kind(text, text_len, &kind)) != SP_OK)
+		return r;
+	if (kind != QRT_SP1)
 		return SP_ERR_PREFIX;
 	sp_buf_init(&b);
 	r = qrt_decode(&b, &kind, text, text_len, PASS_MAX_LEN);

@@ -47,6 +47,38 @@ is_space(char c)
 	    c == '\f' || c == '\r';
 }
 
+/* Trims ASCII whitespace from the text (pointer and length updated) and
+ * identifies the prefix, leaving the text at it. SP_ERR_PREFIX if there is none we know. */
+static int
+prefix_scan(const char **text, size_t *len, enum qrt_kind *kind)
+{
+	size_t i;
+
+	while (*len > 0 && is_space((*text)[0])) {
+		(*text)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_space((*text)[*len - 1]))
+		(*len)--;
+	if (*len < QRT_PREFIX_LEN)
+		return SP_ERR_PREFIX;
+	for (i = 0; i < sizeof(qrt_prefixes) / sizeof(qrt_prefixes[0]); i++)
+		if (memcmp(*text, qrt_prefixes[i].prefix, QRT_PREFIX_LEN) == 0) {
+			*kind = qrt_prefixes[i].kind;
+			return SP_OK;
+		}
+	return SP_ERR_PREFIX;
+}
+
+int
+qrt_kind(const char *text, size_t len, enum qrt_kind *kind)
+{
+	if (text == NULL || kind == NULL || len > QRT_MAX_TEXT)
+		return text == NULL || kind == NULL ? SP_ERR_INVALID_ARG :
+		    SP_ERR_TOO_LARGE;
+	return prefix_scan(&text, &len, kind);
+}
+
 /* Drops out[start..len), wiping it: out-params change only on success. */
 static void
 truncate_to(struct sp_buf *out, size_t start)
@@ -249,7 +281,7 @@ qrt_decode(struct sp_buf *out, enum qrt_kind *kind, const char *text,
 {
 	struct sp_buf raw;
 	enum qrt_kind found = QRT_SP1;
-	size_t i, start = 0;
+	size_t start = 0;
 	int started = 0, r = SP_ERR_INVALID_ARG;
 
 	sp_buf_init(&raw);
@@ -262,21 +294,8 @@ qrt_decode(struct sp_buf *out, enum qrt_kind *kind, const char *text,
 		goto fail;
 	if (max_out == 0)
 		max_out = QRT_MAX_PAYLOAD;
-	while (len > 0 && is_space(text[0])) {
-		text++;
-		len--;
-	}
-	while (len > 0 && is_space(text[len - 1]))
-		len--;
-	r = SP_ERR_PREFIX;
-	if (len < QRT_PREFIX_LEN)
+	if ((r = prefix_scan(&text, &len, &found)) != SP_OK)
 		goto fail;
-	for (i = 0; i < sizeof(qrt_prefixes) / sizeof(qrt_prefixes[0]); i++)
-		if (memcmp(text, qrt_prefixes[i].prefix, QRT_PREFIX_LEN) == 0)
-			break;
-	if (i == sizeof(qrt_prefixes) / sizeof(qrt_prefixes[0]))
-		goto fail;
-	found = qrt_prefixes[i].kind;
 	if ((r = b45_decode(&raw, text + QRT_PREFIX_LEN, len - QRT_PREFIX_LEN,
 	    NULL)) != SP_OK)
 		goto fail;

@@ -52,6 +52,11 @@ int qrt_encode(struct sp_buf *out, enum qrt_kind kind, const uint8_t *cbor,
 int qrt_decode(struct sp_buf *out, enum qrt_kind *kind, const char *text,
     size_t len, size_t max_out);
 
+/* The prefix kind of a QR text (surrounding whitespace ignored) without
+ * decoding it: SP_ERR_PREFIX if unknown, SP_ERR_TOO_LARGE past
+ * QRT_MAX_TEXT. */
+int qrt_kind(const char *text, size_t len, enum qrt_kind *kind);
+
 /*
  * zlib helpers (RFC 1950 wrapper), also used for status lists. Both
  * append to out and leave it unchanged on error.
