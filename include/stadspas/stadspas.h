@@ -6,6 +6,8 @@
 #include "sp_err.h"
 #include "sp_pass.h"
 #include "sp_registry.h"
+#include "sp_verifier.h"
+#include "sp_ledger.h"
 #include "sp_wallet.h"
 
 #endif /* STADSPAS_STADSPAS_H */
