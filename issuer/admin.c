@@ -591,12 +591,90 @@ iss_admin_keys_rotate(struct iss_app *a, const struct iss_call *c,
 	    c->who);
 	if (r == SP_ERR_TOO_LARGE)
 		return iss_error(resp, 409, "conflict",
-		    "the key list is full");
+		    "the key list or the trust list is full");
 	if (r != SP_OK)
 		return r;
 	/* The next snapshot is signed with the new key. */
 	a->cache.valid = false;
 	iss_hex_encode(kid, a->keys.kid, SP_KID_LEN);
-	return iss_json_reply(resp, 200, json_pack("{s:s, s:I}", "kid", kid,
-	    "keys", (json_int_t)a->keys.n));
+	return iss_json_reply(resp, 200, json_pack("{s:s, s:I, s:I}", "kid",
+	    kid, "keys", (json_int_t)a->keys.n, "trust_version",
+	    (json_int_t)a->keys.trust_version));
+}
+
+/* ---- GET /admin/keys, POST /admin/keys/{kid}/remove -------------------- */
+
+int
+iss_admin_keys_list(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp)
+{
+	uint8_t kid[SP_KID_LEN], fp[32];
+	json_t *keys;
+	size_t i;
+	int r = SP_OK;
+
+	(void)c;
+	if ((keys = json_array()) == NULL)
+		return SP_ERR_NOMEM;
+	for (i = 0; r == SP_OK && i < a->keys.n; i++) {
+		if ((r = iss_keys_info(&a->keys, i, kid, fp)) != SP_OK)
+			break;
+		if (json_array_append_new(keys, json_pack("{s:o, s:o, s:b}",
+		    "kid", iss_json_hex(kid, sizeof(kid)), "fingerprint",
+		    iss_json_hex(fp, sizeof(fp)), "current", i == 0)) != 0)
+			r = SP_ERR_NOMEM;
+	}
+	if (r != SP_OK) {
+		json_decref(keys);
+		return r;
+	}
+	return iss_json_reply(resp, 200, json_pack("{s:o, s:I}", "keys", keys,
+	    "trust_version", (json_int_t)a->keys.trust_version));
+}
+
+static bool
+kid_parse(const char *s, uint8_t kid[SP_KID_LEN])
+{
+	struct sp_buf b;
+	bool ok;
+
+	if (s == NULL || strlen(s) != 2 * SP_KID_LEN)
+		return false;
+	sp_buf_init(&b);
+	ok = iss_hex_decode(&b, s, SP_KID_LEN) == SP_OK &&
+	    b.len == SP_KID_LEN;
+	if (ok)
+		memcpy(kid, b.ptr, SP_KID_LEN);
+	sp_buf_clear(&b);
+	return ok;
+}
+
+int
+iss_admin_keys_remove(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp)
+{
+	uint8_t kid[SP_KID_LEN];
+	json_t *o = NULL;
+	int r;
+
+	if ((r = iss_json_parse(&o, c->req, &empty_schema, resp)) != SP_OK)
+		return r;
+	json_decref(o);
+	if (!kid_parse(c->param, kid))
+		return iss_error(resp, 404, "not_found", "no such key (a kid "
+		    "is 8 hex characters)");
+	r = iss_keys_remove(&a->keys, &a->db, kid, c->req->now, c->who);
+	if (r == SP_ERR_NOT_FOUND)
+		return iss_error(resp, 404, "not_found", "no such key");
+	if (r == SP_ERR_REG_DUPLICATE)
+		return iss_error(resp, 409, "conflict", "that is the current "
+		    "signing key; rotate first");
+	if (r == SP_ERR_TOO_LARGE)
+		return iss_error(resp, 409, "conflict",
+		    "the trust list is full");
+	if (r != SP_OK)
+		return r;
+	return iss_json_reply(resp, 200, json_pack("{s:s, s:I, s:I}", "removed",
+	    c->param, "keys", (json_int_t)a->keys.n, "trust_version",
+	    (json_int_t)a->keys.trust_version));
 }

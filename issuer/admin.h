@@ -28,6 +28,12 @@ int iss_admin_resident_reinstate(struct iss_app *a,
     const struct iss_call *c, struct iss_resp *resp);
 int iss_admin_audit(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
+/* GET /admin/keys: kid, fingerprint, current, and the trust version */
+int iss_admin_keys_list(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp);
+/* POST /admin/keys/{kid}/remove */
+int iss_admin_keys_remove(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp);
 int iss_admin_keys_rotate(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
 

@@ -379,6 +379,17 @@ iss_app_close(struct iss_app **ap)
 	*ap = NULL;
 }
 
+int
+iss_app_fingerprint(const struct iss_app *a, uint8_t fp[32],
+    uint64_t *trust_version)
+{
+	if (a == NULL)
+		return SP_ERR_INVALID_ARG;
+	memcpy(fp, a->keys.fp, 32);
+	*trust_version = a->keys.trust_version;
+	return SP_OK;
+}
+
 uint64_t
 iss_app_pwhash_count(const struct iss_app *a)
 {
@@ -392,10 +403,11 @@ h_healthz(struct iss_app *a, const struct iss_call *c, struct iss_resp *resp)
 {
 	int64_t age = c->req->now - reg_log_checkpoint_time(a->log);
 
-	return iss_json_reply(resp, 200, json_pack("{s:s, s:I, s:I}",
+	return iss_json_reply(resp, 200, json_pack("{s:s, s:I, s:I, s:I}",
 	    "status", "ok", "registry_size",
 	    (json_int_t)reg_log_size(a->log), "checkpoint_age",
-	    (json_int_t)(age > 0 ? age : 0)));
+	    (json_int_t)(age > 0 ? age : 0), "trust_version",
+	    (json_int_t)a->keys.trust_version));
 }
 
 static int
@@ -503,6 +515,7 @@ static const struct route routes[] = {
 	ROUTE("POST", "/wallet/credential", ISS_ROLE_NONE,
 	    iss_wallet_credential),
 	ROUTE("GET", "/registry/keys", ISS_ROLE_NONE, iss_reg_get_keys),
+	ROUTE("GET", "/registry/trust", ISS_ROLE_NONE, iss_reg_get_trust),
 	ROUTE("GET", "/registry/offers", ISS_ROLE_NONE, iss_reg_get_offers),
 	ROUTE("GET", "/registry/*/checkpoint", ISS_ROLE_NONE,
 	    iss_reg_get_checkpoint),
@@ -535,6 +548,9 @@ static const struct route routes[] = {
 	ROUTE("GET", "/admin/audit", ISS_ROLE_AUDITOR, iss_admin_audit),
 	ROUTE("POST", "/admin/keys/rotate", ISS_ROLE_ADMIN,
 	    iss_admin_keys_rotate),
+	ROUTE("GET", "/admin/keys", ISS_ROLE_AUDITOR, iss_admin_keys_list),
+	ROUTE("POST", "/admin/keys/*/remove", ISS_ROLE_ADMIN,
+	    iss_admin_keys_remove),
 };
 
 #define PARAM_MAX 64

@@ -109,6 +109,10 @@ int iss_app_tick(struct iss_app *a, int64_t now, struct sp_buf *push,
 
 /* Argon2id token verifications run since open (for tests: the
  * verified-token cache spares most). */
+/* The current issuer key's fingerprint (SHA-256 over its COSE_Key; public)
+ * and the trust list's newest version. */
+int iss_app_fingerprint(const struct iss_app *a, uint8_t fp[32],
+    uint64_t *trust_version);
 uint64_t iss_app_pwhash_count(const struct iss_app *a);
 
 /* Prometheus text exposition of the daemon's counters (for /metrics). */

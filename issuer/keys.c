@@ -20,9 +20,11 @@
 #include <sodium.h>
 
 #include "cbor.h"
+#include "hash.h"
 #include "json.h"
 #include "pass_int.h"
 #include "store.h"
+#include "trust.h"
 
 static void diag(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -155,6 +157,7 @@ fail:
 /* ---- The published key list ------------------------------------------- */
 
 struct list_ctx {
+	const struct sp_key *signer;	/* signs the trust list version */
 	const uint8_t *head;		/* COSE_Key to put first */
 	size_t head_len;
 	bool rotate;			/* a new key: refuse when full */
@@ -163,6 +166,7 @@ struct list_ctx {
 	struct sp_buf items;		/* out: the list as stored */
 	size_t len[ISS_MAX_KEYS];
 	size_t n;
+	uint64_t version;		/* out: trust version appended */
 };
 
 static bool
@@ -190,6 +194,13 @@ list_txn(struct reg_txn *t, void *vctx)
 			reg_txn_fail(t, SP_ERR_NOMEM);
 		memcpy(c->len, olen, on * sizeof(olen[0]));
 		c->n = on;
+		/* A store from before trust lists: version 1 now. */
+		if (iss_trust_count(t) == 0 && t->ret == SP_OK) {
+			iss_trust_append(t, c->signer, c->now, c->items.ptr,
+			    c->len, c->n, &c->version);
+			iss_store_audit(t, c->now, c->who, "trust.create",
+			    "v1");
+		}
 		goto out;
 	}
 	if (c->rotate && on >= ISS_MAX_KEYS) {
@@ -208,6 +219,8 @@ list_txn(struct reg_txn *t, void *vctx)
 		c->len[c->n++] = olen[i];
 	}
 	iss_store_put_blobs(t, "keys", c->items.ptr, c->len, c->n);
+	iss_trust_append(t, c->signer, c->now, c->items.ptr, c->len, c->n,
+	    &c->version);
 	iss_store_audit(t, c->now, c->who, c->action, c->target);
 out:
 	sp_buf_clear(&old);
@@ -229,12 +242,26 @@ set_build(struct iss_keys *k, const struct list_ctx *c)
 	return cbor_enc_finish(&e);
 }
 
+/* Reloads the served trust chain. */
+static int
+trust_load(struct iss_keys *k, struct reg_db *db)
+{
+	struct reg_txn t;
+	int r;
+
+	reg_txn_begin(db, &t, false);
+	r = t.ret == SP_OK ? iss_trust_chain(&t, &k->trust,
+	    &k->trust_version) : t.ret;
+	reg_txn_abort(&t);
+	return r;
+}
+
 static int
 list_update(struct iss_keys *k, struct reg_db *db, const struct sp_key *head,
     bool rotate, int64_t now, const char *who, const char *action)
 {
-	struct list_ctx c = { .rotate = rotate, .now = now, .who = who,
-	    .action = action };
+	struct list_ctx c = { .signer = k->cur, .rotate = rotate, .now = now,
+	    .who = who, .action = action };
 	uint8_t cose[ISS_COSE_KEY_MAX], kid[SP_KID_LEN];
 	char target[24];
 	size_t cl = sizeof(cose);
@@ -249,8 +276,9 @@ list_update(struct iss_keys *k, struct reg_db *db, const struct sp_key *head,
 	c.head = cose;
 	c.head_len = cl;
 	c.target = target;
-	if ((r = reg_db_write(db, list_txn, &c)) == SP_OK)
-		r = set_build(k, &c);
+	if ((r = reg_db_write(db, list_txn, &c)) == SP_OK &&
+	    (r = set_build(k, &c)) == SP_OK)
+		r = trust_load(k, db);
 out:
 	sp_buf_clear(&c.items);
 	return r;
@@ -310,6 +338,7 @@ iss_keys_open(struct iss_keys *k, const char *dir, struct reg_db *db,
 
 	memset(k, 0, sizeof(*k));
 	sp_buf_init(&k->set);
+	sp_buf_init(&k->trust);
 	if ((seed = sodium_malloc(ISS_SECRET_LEN)) == NULL ||
 	    (k->limit_secret = sodium_malloc(ISS_SECRET_LEN)) == NULL)
 		goto out;
@@ -331,7 +360,8 @@ iss_keys_open(struct iss_keys *k, const char *dir, struct reg_db *db,
 	/* The current key heads the published list (on first start, or
 	 * after a rotation that could not finish). */
 	if ((r = list_update(k, db, k->cur, false, now, "system",
-	    created ? "keys.create" : "keys.current")) != SP_OK)
+	    created ? "keys.create" : "keys.current")) != SP_OK ||
+	    (r = iss_keys_info(k, 0, NULL, k->fp)) != SP_OK)
 		diag(err, errlen, "%s: cannot store the key list", dir);
 out:
 	sodium_free(seed);
@@ -349,8 +379,10 @@ iss_keys_close(struct iss_keys *k)
 	sodium_free(k->limit_secret);	/* wipes; accepts NULL */
 	k->limit_secret = NULL;
 	sp_buf_clear(&k->set);
+	sp_buf_clear(&k->trust);
 	sodium_memzero(k->kid, sizeof(k->kid));
 	k->n = 0;
+	k->trust_version = 0;
 }
 
 int
@@ -379,10 +411,117 @@ iss_keys_rotate(struct iss_keys *k, const char *dir, struct reg_db *db,
 	k->cur = nk;
 	nk = NULL;
 	sp_key_kid(k->cur, k->kid);
+	r = iss_keys_info(k, 0, NULL, k->fp);
 out:
 	sp_key_free(&nk);
 	sodium_free(seed);
 	return r;
+}
+
+/* ---- Removal ----------------------------------------------------------- */
+
+struct remove_ctx {
+	const struct sp_key *signer;
+	uint8_t kid[SP_KID_LEN];
+	int64_t now;
+	const char *who;
+	struct list_ctx out;		/* the list after removal */
+	int answer;			/* SP_ERR_NOT_FOUND, _REG_DUPLICATE */
+};
+
+static bool
+kid_of(const uint8_t *cose, size_t n, const uint8_t kid[SP_KID_LEN])
+{
+	uint8_t h[32];
+
+	return sp_sha256(h, cose, n) == SP_OK &&
+	    memcmp(h, kid, SP_KID_LEN) == 0;
+}
+
+static void
+remove_txn(struct reg_txn *t, void *vctx)
+{
+	struct remove_ctx *c = vctx;
+	struct list_ctx *o = &c->out;
+	struct sp_buf old;
+	size_t olen[ISS_MAX_KEYS], on = 0, i, off = 0, hit = SIZE_MAX;
+	char target[24];
+
+	sp_buf_init(&old);
+	sp_buf_reset(&o->items);
+	o->n = 0;
+	c->answer = SP_OK;
+	if (!iss_store_get_blobs(t, "keys", &old, olen, ISS_MAX_KEYS, &on))
+		goto out;
+	for (i = 0; i < on && hit == SIZE_MAX; off += olen[i], i++)
+		if (kid_of(old.ptr + off, olen[i], c->kid))
+			hit = i;
+	if (hit == SIZE_MAX || hit == 0) {
+		c->answer = hit == 0 ? SP_ERR_REG_DUPLICATE : SP_ERR_NOT_FOUND;
+		reg_txn_fail(t, c->answer);
+		goto out;
+	}
+	for (i = 0, off = 0; i < on; off += olen[i], i++) {
+		if (i == hit)
+			continue;
+		if (sp_buf_append(&o->items, old.ptr + off, olen[i]) != SP_OK)
+			reg_txn_fail(t, SP_ERR_NOMEM);
+		o->len[o->n++] = olen[i];
+	}
+	iss_store_put_blobs(t, "keys", o->items.ptr, o->len, o->n);
+	iss_trust_append(t, c->signer, c->now, o->items.ptr, o->len, o->n,
+	    &o->version);
+	memcpy(target, "kid:", 4);
+	iss_hex_encode(target + 4, c->kid, SP_KID_LEN);
+	iss_store_audit(t, c->now, c->who, "keys.remove", target);
+out:
+	sp_buf_clear(&old);
+}
+
+int
+iss_keys_remove(struct iss_keys *k, struct reg_db *db,
+    const uint8_t kid[SP_KID_LEN], int64_t now, const char *who)
+{
+	struct remove_ctx c = { .signer = k->cur, .now = now, .who = who };
+	int r;
+
+	memcpy(c.kid, kid, SP_KID_LEN);
+	sp_buf_init(&c.out.items);
+	r = reg_db_write(db, remove_txn, &c);
+	if (r != SP_OK && c.answer != SP_OK)
+		r = c.answer;
+	if (r == SP_OK && (r = set_build(k, &c.out)) == SP_OK)
+		r = trust_load(k, db);
+	sp_buf_clear(&c.out.items);
+	return r;
+}
+
+/* Walks the COSE_KeySet (an array of maps) to its i-th key. */
+int
+iss_keys_info(const struct iss_keys *k, size_t i, uint8_t kid[SP_KID_LEN],
+    uint8_t fp[32])
+{
+	struct cbor_reader rd;
+	const uint8_t *start;
+	uint64_t n;
+	size_t j;
+	int r;
+
+	cbor_reader_init(&rd, k->set.ptr, k->set.len);
+	if ((r = cbor_read_array(&rd, &n)) != SP_OK)
+		return r;
+	if (i >= n)
+		return SP_ERR_NOT_FOUND;
+	for (j = 0; j < i; j++)
+		if ((r = cbor_skip(&rd)) != SP_OK)
+			return r;
+	start = rd.p;
+	if ((r = cbor_skip(&rd)) != SP_OK ||
+	    (r = sp_sha256(fp, start, (size_t)(rd.p - start))) != SP_OK)
+		return r;
+	if (kid != NULL)
+		memcpy(kid, fp, SP_KID_LEN);
+	return SP_OK;
 }
 
 const struct sig_priv *

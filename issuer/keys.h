@@ -18,7 +18,11 @@
  * current first) and published as a COSE_KeySet (GET /registry/keys).
  * Rotation makes a new key current; old private keys are destroyed, their
  * public keys stay published so passes and checkpoints they signed keep
- * verifying. Not thread-safe.
+ * verifying. Every change of the list appends a version to the signed
+ * trust list (trust.h) in the same transaction: a rotation's version is
+ * signed by the old key before its seed is overwritten; a removal's by the
+ * current key. A removed key leaves the published list too (tills then
+ * distrust it). Not thread-safe.
  */
 #ifndef STADSPAS_ISSUER_KEYS_H
 #define STADSPAS_ISSUER_KEYS_H
@@ -41,6 +45,9 @@ struct iss_keys {
 	uint8_t *limit_secret;		/* sodium_malloc'd, read-only */
 	struct sp_buf set;		/* COSE_KeySet, current first */
 	size_t n;			/* keys in set */
+	struct sp_buf trust;		/* the trust list chain, as served */
+	uint64_t trust_version;		/* its newest version */
+	uint8_t fp[32];			/* current key's fingerprint */
 };
 
 /*
@@ -60,6 +67,20 @@ void iss_keys_close(struct iss_keys *k);
  */
 int iss_keys_rotate(struct iss_keys *k, const char *dir, struct reg_db *db,
     int64_t now, const char *who);
+
+/*
+ * Removes the key with kid from the list (a new trust list version signed
+ * by the current key, an audit entry by who, one transaction).
+ * SP_ERR_NOT_FOUND: no such key; SP_ERR_REG_DUPLICATE: it is the current
+ * key (rotate first).
+ */
+int iss_keys_remove(struct iss_keys *k, struct reg_db *db,
+    const uint8_t kid[SP_KID_LEN], int64_t now, const char *who);
+
+/* The published keys' kids, fingerprints: i-th key of the set (current
+ * first); SP_ERR_NOT_FOUND past the end. */
+int iss_keys_info(const struct iss_keys *k, size_t i,
+    uint8_t kid[SP_KID_LEN], uint8_t fp[32]);
 
 /* The current key's private half, for checkpoints and snapshots. */
 const struct sig_priv *iss_keys_priv(const struct iss_keys *k);

@@ -31,6 +31,7 @@
 
 #include "api.h"
 #include "http_lws.h"
+#include "json.h"
 #include "stadspas/sp_err.h"
 
 #ifndef SP_VERSION
@@ -761,6 +762,21 @@ mkdir_0700(const char *path)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* The current key's fingerprint is public: tills pin it at setup. */
+static void
+log_fingerprint(const struct iss_app *app)
+{
+	uint8_t fp[32];
+	char hex[65];
+	uint64_t version = 0;
+
+	if (iss_app_fingerprint(app, fp, &version) != SP_OK)
+		return;
+	iss_hex_encode(hex, fp, sizeof(fp));
+	iss_log(ISS_LOG_INFO, "msg=\"issuer key fingerprint %s\" "
+	    "trust_version=%llu", hex, (unsigned long long)version);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -898,6 +914,8 @@ main(int argc, char **argv)
 		free(token);
 		token = NULL;
 	}
+
+	log_fingerprint(app);
 
 	memset(&so, 0, sizeof(so));
 	so.addr = la.addr;

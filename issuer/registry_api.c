@@ -290,6 +290,15 @@ iss_reg_get_keys(struct iss_app *a, const struct iss_call *c,
 }
 
 int
+iss_reg_get_trust(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp)
+{
+	/* Short: a removal distrusts a key, tills should hear soon. */
+	return cbor_reply(c, resp, ISS_CT_CBOR, a->keys.trust.ptr,
+	    a->keys.trust.len, CC_SHORT);
+}
+
+int
 iss_reg_get_offers(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp)
 {

@@ -61,6 +61,9 @@ int iss_reg_get_status(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
 int iss_reg_get_keys(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
+/* GET /registry/trust: the trust list chain (trust.h) */
+int iss_reg_get_trust(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp);
 int iss_reg_get_offers(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
 

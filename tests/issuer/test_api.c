@@ -20,10 +20,12 @@
 #include "cbor.h"
 #include "check.h"
 #include "cose.h"
+#include "hash.h"
 #include "pass_int.h"
 #include "stadspas/sp_pass.h"
 #include "stadspas/sp_registry.h"
 #include "testutil.h"
+#include "trust.h"
 
 #define T0 (1767225600 + 12 * 3600)	/* 2026-01-01 12:00 UTC */
 #define ADMIN_PEER "192.0.2.1"
@@ -786,7 +788,7 @@ static void
 test_caching(struct env *e)
 {
 	static const char *const paths[] = { "/registry/keys",
-	    "/registry/1/checkpoint", "/registry/1/snapshot", "/status/1",
+	    "/registry/trust", "/registry/1/checkpoint", "/registry/1/snapshot", "/status/1",
 	    "/registry/offers" };
 	char etag[72], list[200];
 	size_t i;
@@ -1140,6 +1142,310 @@ test_rotation(struct env *e, struct flow *f)
 	sp_trust_free(&t);
 }
 
+/* ---- Trust list -------------------------------------------------------- */
+
+#define CHAIN_MAX 16
+
+/* One decoded trust list version: its keys (COSE_Key bytes). */
+struct tversion {
+	uint64_t version;
+	int64_t issued;
+	size_t n;
+	uint8_t key[ISS_MAX_KEYS][ISS_COSE_KEY_MAX];
+	size_t key_len[ISS_MAX_KEYS];
+	uint8_t signer_kid[SP_KID_LEN];
+};
+
+static void
+kid_of_cose(uint8_t kid[SP_KID_LEN], const uint8_t *k, size_t n)
+{
+	uint8_t h[32];
+
+	CHECK(sp_sha256(h, k, n) == SP_OK);
+	memcpy(kid, h, SP_KID_LEN);
+}
+
+/* Decodes one signed version (not checking its signature). */
+static void
+tversion_decode(struct tversion *v, const uint8_t *p, size_t n)
+{
+	struct cose_sign1 m;
+	struct cbor_reader r;
+	uint64_t u, cnt, i;
+
+	memset(v, 0, sizeof(*v));
+	CHECK(cose_sign1_decode(&m, p, n, COSE_F_STRICT) == SP_OK);
+	CHECK(!m.tagged && m.kid != NULL && m.kid_len == SP_KID_LEN &&
+	    m.alg == -8);
+	memcpy(v->signer_kid, m.kid, SP_KID_LEN);
+	CHECK(cbor_check(m.payload, m.payload_len, NULL,
+	    CBOR_F_DETERMINISTIC, NULL) == SP_OK);
+	cbor_reader_init(&r, m.payload, m.payload_len);
+	CHECK(cbor_read_map(&r, &u) == SP_OK && u == 4);
+	CHECK(cbor_read_uint(&r, &u) == SP_OK && u == 1);
+	CHECK(cbor_read_uint(&r, &u) == SP_OK && u == 4);
+	CHECK(cbor_read_uint(&r, &u) == SP_OK && u == 2);
+	CHECK(cbor_read_uint(&r, &v->version) == SP_OK);
+	CHECK(cbor_read_uint(&r, &u) == SP_OK && u == 3);
+	CHECK(cbor_read_uint(&r, &u) == SP_OK);
+	v->issued = (int64_t)u;
+	CHECK(cbor_read_uint(&r, &u) == SP_OK && u == 4);
+	CHECK(cbor_read_array(&r, &cnt) == SP_OK && cnt >= 1 &&
+	    cnt <= ISS_MAX_KEYS);
+	for (i = 0; i < cnt; i++) {
+		const uint8_t *start = r.p;
+
+		CHECK(cbor_skip(&r) == SP_OK);
+		v->key_len[i] = (size_t)(r.p - start);
+		CHECK(v->key_len[i] <= ISS_COSE_KEY_MAX);
+		memcpy(v->key[i], start, v->key_len[i]);
+	}
+	v->n = (size_t)cnt;
+	CHECK(cbor_reader_done(&r));
+}
+
+/* Checks the signature of p (decoded as v) with the key of prev whose kid
+ * it names. */
+static bool
+tversion_signed_by(const uint8_t *p, size_t n, const struct tversion *v,
+    const struct tversion *prev)
+{
+	struct cose_sign1 m;
+	struct cbor_reader r;
+	struct sig_pub pub;
+	uint8_t kid[SP_KID_LEN];
+	size_t i;
+	bool ok = false;
+
+	CHECK(cose_sign1_decode(&m, p, n, COSE_F_STRICT) == SP_OK);
+	for (i = 0; i < prev->n && !ok; i++) {
+		kid_of_cose(kid, prev->key[i], prev->key_len[i]);
+		if (memcmp(kid, v->signer_kid, SP_KID_LEN) != 0)
+			continue;
+		cbor_reader_init(&r, prev->key[i], prev->key_len[i]);
+		CHECK(cose_key_decode(&pub, &r) == SP_OK);
+		ok = cose_sign1_verify(&m, &pub, NULL, 0, NULL, 0) == SP_OK;
+		sig_pub_clear(&pub);
+	}
+	return ok;
+}
+
+/* Fetches GET /registry/trust and checks the chain: versions 1..n in
+ * order, version 1 self-signed, each later one signed by a key of the
+ * version before. Fills v[0..n) and returns n. */
+static size_t
+chain_fetch(struct env *e, struct tversion *v, size_t max)
+{
+	struct cbor_reader r;
+	const uint8_t *p;
+	size_t len;
+	uint64_t n = 0, i;
+
+	CHECK(get(e, "/registry/trust", NULL, NULL) == 200);
+	CHECK(strcmp(R.ctype, "application/cbor") == 0);
+	cbor_reader_init(&r, R.body.ptr, R.body.len);
+	CHECK(cbor_read_array(&r, &n) == SP_OK && n >= 1 && n <= max);
+	for (i = 0; i < n && i < max; i++) {
+		CHECK(cbor_read_bstr(&r, &p, &len) == SP_OK);
+		tversion_decode(&v[i], p, len);
+		CHECK(v[i].version == i + 1);
+		CHECKF(tversion_signed_by(p, len, &v[i],
+		    i == 0 ? &v[0] : &v[i - 1]), "trust version %llu",
+		    (unsigned long long)i + 1);
+	}
+	CHECK(cbor_reader_done(&r));
+	return (size_t)n;
+}
+
+/* The published key set equals the newest trust version's keys. */
+static void
+keys_match_chain(struct env *e, const struct tversion *last)
+{
+	struct cbor_reader r;
+	uint64_t n = 0, i;
+
+	CHECK(get(e, "/registry/keys", NULL, NULL) == 200);
+	cbor_reader_init(&r, R.body.ptr, R.body.len);
+	CHECK(cbor_read_array(&r, &n) == SP_OK && n == last->n);
+	for (i = 0; i < n && i < last->n; i++) {
+		const uint8_t *start = r.p;
+
+		CHECK(cbor_skip(&r) == SP_OK);
+		CHECK((size_t)(r.p - start) == last->key_len[i] &&
+		    memcmp(start, last->key[i], last->key_len[i]) == 0);
+	}
+}
+
+/* Fresh daemon: version 1 self-signed, the current key alone. */
+static void
+test_trust_start(struct env *e)
+{
+	struct tversion *v = calloc(CHAIN_MAX, sizeof(*v));
+	uint8_t kid[SP_KID_LEN];
+	char hex[80];
+
+	CHECK(chain_fetch(e, v, CHAIN_MAX) == 1);
+	CHECK(v[0].n == 1 && v[0].issued == now_);
+	kid_of_cose(kid, v[0].key[0], v[0].key_len[0]);
+	CHECK(memcmp(kid, v[0].signer_kid, SP_KID_LEN) == 0);
+	keys_match_chain(e, &v[0]);
+	CHECK(get(e, "/healthz", NULL, NULL) == 200 &&
+	    jint("trust_version") == 1);
+	CHECK(get(e, "/admin/keys", NULL, e->admin) == 200);
+	CHECK(json_array_size(json_object_get(R.j, "keys")) == 1 &&
+	    jint("trust_version") == 1);
+	{
+		const json_t *k = json_array_get(json_object_get(R.j, "keys"),
+		    0);
+		uint8_t fp[32];
+
+		CHECK(iss_trust_fingerprint(fp, v[0].key[0],
+		    v[0].key_len[0]) == SP_OK);
+		hex_into(hex, fp, 32);
+		CHECK(strcmp(json_string_value(json_object_get(k,
+		    "fingerprint")), hex) == 0);
+		CHECK(json_is_true(json_object_get(k, "current")));
+		hex_into(hex, kid, SP_KID_LEN);
+		CHECK(strcmp(json_string_value(json_object_get(k, "kid")),
+		    hex) == 0);
+	}
+	free(v);
+}
+
+/* After test_rotation: version 2 = [new, old], signed by the old key. */
+static void
+test_trust_rotation(struct env *e)
+{
+	struct tversion *v = calloc(CHAIN_MAX, sizeof(*v));
+	uint8_t kid[SP_KID_LEN];
+
+	CHECK(chain_fetch(e, v, CHAIN_MAX) == 2);
+	CHECK(v[1].n == 2);
+	CHECK(v[1].key_len[1] == v[0].key_len[0] && memcmp(v[1].key[1],
+	    v[0].key[0], v[0].key_len[0]) == 0);
+	kid_of_cose(kid, v[0].key[0], v[0].key_len[0]);
+	CHECK(memcmp(v[1].signer_kid, kid, SP_KID_LEN) == 0);
+	keys_match_chain(e, &v[1]);
+	free(v);
+}
+
+/* Removal: 404 unknown, 409 current, then the old key goes, in a
+ * version signed by the current key; passes it signed stop verifying. */
+static void
+test_trust_removal(struct env *e, struct flow *f)
+{
+	struct tversion *v = calloc(CHAIN_MAX, sizeof(*v));
+	struct sp_trust *t;
+	struct sp_presentation *p = NULL;
+	uint8_t kid[SP_KID_LEN];
+	char path[64], hex[16], auditor[80];
+	size_t n_keys, n;
+
+	n = chain_fetch(e, v, CHAIN_MAX);
+	CHECK(n == 2);
+	CHECK(post(e, "/admin/keys/00000000/remove", e->admin, "{}") == 404 &&
+	    is_error(404, "not_found"));
+	CHECK(post(e, "/admin/keys/zz/remove", e->admin, "{}") == 404);
+	kid_of_cose(kid, v[1].key[0], v[1].key_len[0]);
+	hex_into(hex, kid, SP_KID_LEN);
+	snprintf(path, sizeof(path), "/admin/keys/%s/remove", hex);
+	CHECK(post(e, path, e->admin, "{}") == 409 && is_error(409,
+	    "conflict"));
+	make_token(e, "auditor", auditor);
+	kid_of_cose(kid, v[1].key[1], v[1].key_len[1]);
+	hex_into(hex, kid, SP_KID_LEN);
+	snprintf(path, sizeof(path), "/admin/keys/%s/remove", hex);
+	CHECK(post(e, path, auditor, "{}") == 403);
+	CHECK(post(e, path, e->admin, "{}") == 200);
+	CHECK(jint("keys") == 1 && jint("trust_version") == 3);
+	CHECK(post(e, path, e->admin, "{}") == 404);
+	CHECK(chain_fetch(e, v, CHAIN_MAX) == 3);
+	CHECK(v[2].n == 1 && v[2].key_len[0] == v[1].key_len[0] &&
+	    memcmp(v[2].key[0], v[1].key[0], v[1].key_len[0]) == 0);
+	kid_of_cose(kid, v[1].key[0], v[1].key_len[0]);
+	CHECK(memcmp(v[2].signer_kid, kid, SP_KID_LEN) == 0);
+	keys_match_chain(e, &v[2]);
+	/* The first wallet's copies were signed by the removed key. */
+	t = trust_from_registry(e, &n_keys);
+	CHECK(n_keys == 1);
+	{
+		static const int none[] = { SP_CLAIM_PASS_NO };
+		struct sp_present_opts po = { .time = now_, .disclose = none,
+		    .disclose_count = 1 };
+		struct sp_verify_opts vo = SP_VERIFY_OPTS_DEFAULT;
+		uint8_t *pres = NULL;
+		size_t len = 0;
+
+		vo.now = now_;
+		CHECK(sp_present(&pres, &len, f->w.pass[0].ptr,
+		    f->w.pass[0].len, f->w.k[0], &po) == SP_OK);
+		CHECK(sp_presentation_verify(&p, t, &vo, pres, len) ==
+		    SP_ERR_UNKNOWN_KID);
+		sp_bytes_free(pres, len);
+	}
+	CHECK(get(e, "/admin/audit", "after=0&limit=1000", e->admin) == 200);
+	CHECK(strstr((const char *)R.body.ptr, "keys.remove") != NULL);
+	sp_trust_free(&t);
+	free(v);
+}
+
+/* The byte-exact example of docs/FORMATS.md, "Trust list". */
+static const char trust_vector_hex[] =
+    "8449a20127044406c3b3e2a0585da401040202031a6955b9000482a301012006"
+    "2158202543b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066c"
+    "a9559da3010120062158207776e870b93354f2a0b24c23f2a36cc4e80e223218"
+    "c1b97926fdd018396a2b9b58405463d5bc205976eac8bb273d11db880ee902ba"
+    "0b35db72111fba6c55616261216f633de67d6698c72c76b096964df60cabee02"
+    "0317d0f737c8f2a9961e695400";
+
+static void
+test_trust_vector(void)
+{
+	struct sp_key *k1 = NULL, *k2 = NULL;
+	struct sp_buf payload, out, keys;
+	uint8_t seed[SP_SEED_LEN], kid[SP_KID_LEN], cose[ISS_COSE_KEY_MAX];
+	size_t i, len[2], cl;
+	char *hex;
+
+	for (i = 0; i < SP_SEED_LEN; i++)
+		seed[i] = (uint8_t)(0x10 + i);
+	CHECK(sp_key_from_seed(&k1, SP_ALG_EDDSA, seed) == SP_OK);
+	for (i = 0; i < SP_SEED_LEN; i++)
+		seed[i] = (uint8_t)(0x40 + i);
+	CHECK(sp_key_from_seed(&k2, SP_ALG_EDDSA, seed) == SP_OK);
+	sp_buf_init(&payload);
+	sp_buf_init(&out);
+	sp_buf_init(&keys);
+	/* Version 2: the new key (seed 40..5f) first, signed by the old. */
+	cl = sizeof(cose);
+	CHECK(sp_key_public_cose(k2, cose, &cl) == SP_OK);
+	CHECK(sp_buf_append(&keys, cose, cl) == SP_OK);
+	len[0] = cl;
+	cl = sizeof(cose);
+	CHECK(sp_key_public_cose(k1, cose, &cl) == SP_OK);
+	CHECK(sp_buf_append(&keys, cose, cl) == SP_OK);
+	len[1] = cl;
+	CHECK(iss_trust_payload(&payload, 2, 1767225600, keys.ptr, len, 2) ==
+	    SP_OK);
+	sp_key_kid(k1, kid);
+	CHECK(cose_sign1_sign(&out, &k1->priv, kid, sizeof(kid), -1,
+	    payload.ptr, payload.len, NULL, 0, 0) == SP_OK);
+	hex = tu_tohex(out.ptr, out.len);
+	if (getenv("ISS_PRINT_VECTOR") != NULL) {
+		char *ph = tu_tohex(payload.ptr, payload.len);
+
+		printf("trust payload %s\ntrust signed %s\n", ph, hex);
+		free(ph);
+	}
+	CHECKF(strcmp(hex, trust_vector_hex) == 0, "trust vector: %s", hex);
+	free(hex);
+	sp_buf_clear(&payload);
+	sp_buf_clear(&out);
+	sp_buf_clear(&keys);
+	sp_key_free(&k1);
+	sp_key_free(&k2);
+}
+
 static void
 test_persistence(struct env *e)
 {
@@ -1364,9 +1670,11 @@ main(void)
 
 	memset(&f, 0, sizeof(f));
 	test_catalogue_vector();
+	test_trust_vector();
 	env_init(&e);
 	test_files(&e);
 	test_operations(&e);
+	test_trust_start(&e);
 	test_auth(&e);
 	test_token_cache(&e);
 	test_token_revoke_last();
@@ -1378,7 +1686,9 @@ main(void)
 	test_revoke(&e, &f);
 	test_audit(&e);
 	test_rotation(&e, &f);
+	test_trust_rotation(&e);
 	test_persistence(&e);
+	test_trust_removal(&e, &f);
 	test_renewal(&e);
 	test_copy_cap(&e);
 	wallet_clear(&f.w);
