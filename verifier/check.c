@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sp_verifier_check: one presentation to a verdict, in the order the
+ * header documents: signatures and times, status, registry freshness,
+ * then the offer (catalogue, provider, key binding, eligibility, limit
+ * scope and tag). Limits and replay are the ledger's.
+ */
+#include "verifier_int.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+/* sp_presentation_verify's errors as reasons (sp_verifier.h). */
+static int
+reason_of(int err)
+{
+	switch (err) {
+	case SP_ERR_SIGNATURE:
+	case SP_ERR_DISCLOSURE:
+	case SP_ERR_UNSUPPORTED_ALG:
+	case SP_ERR_KEY:
+	case SP_ERR_KEY_MISMATCH:
+		return SP_R_BAD_SIGNATURE;
+	case SP_ERR_UNKNOWN_KID:
+		return SP_R_UNKNOWN_ISSUER_KEY;
+	case SP_ERR_EXPIRED:
+		return SP_R_EXPIRED;
+	case SP_ERR_NOT_YET_VALID:
+		return SP_R_NOT_YET_VALID;
+	case SP_ERR_HOLDER_BINDING:
+		return SP_R_HOLDER_BINDING;
+	case SP_ERR_STALE:
+		return SP_R_STALE;
+	case SP_ERR_FUTURE:
+		return SP_R_FUTURE;
+	case SP_ERR_AUDIENCE:
+		return SP_R_WRONG_AUDIENCE;
+	case SP_ERR_NONCE:
+		return SP_R_WRONG_NONCE;
+	default:	/* CBOR, transport, COSE structure, claims, limits */
+		return SP_R_MALFORMED;
+	}
+}
+
+static int
+refuse(struct sp_verdict *vd, int reason, int err)
+{
+	vd->approved = false;
+	vd->reason = reason;
+	vd->err = err;
+	return SP_OK;
+}
+
+/* Audience (if the holder named one) and nonce (if the till showed one),
+ * in sp_presentation_verify's order. */
+static int
+binding_check(const struct sp_verifier *v, struct sp_verdict *vd,
+    const struct sp_check_opts *o)
+{
+	const uint8_t *nonce;
+	const char *aud;
+	size_t n, plen = strlen(v->provider);
+
+	aud = sp_presentation_audience(vd->pres, &n);
+	if (aud != NULL && (n != plen || memcmp(aud, v->provider, n) != 0))
+		return refuse(vd, SP_R_WRONG_AUDIENCE, SP_ERR_AUDIENCE);
+	if (o->nonce != NULL) {
+		nonce = sp_presentation_nonce(vd->pres, &n);
+		if (nonce == NULL || n != o->nonce_len ||
+		    sodium_memcmp(nonce, o->nonce, n) != 0)
+			return refuse(vd, SP_R_WRONG_NONCE, SP_ERR_NONCE);
+	}
+	return SP_OK;
+}
+
+static int
+status_check(const struct sp_verifier *v, struct sp_verdict *vd)
+{
+	uint32_t list, idx;
+	unsigned st;
+	int r;
+
+	sp_presentation_status(vd->pres, &list, &idx);
+	if (list != VF_LIST_ID)
+		return refuse(vd, SP_R_REGISTRY_TOO_OLD, SP_ERR_REG_LIST);
+	if ((r = sp_reg_mirror_status(v->mirror, idx, &st)) != SP_OK)
+		return refuse(vd, SP_R_REGISTRY_TOO_OLD, r);
+	if (st == SP_STATUS_REVOKED)
+		return refuse(vd, SP_R_REVOKED, SP_OK);
+	if (st == SP_STATUS_SUSPENDED)
+		return refuse(vd, SP_R_SUSPENDED, SP_OK);
+	if (st != SP_STATUS_VALID)
+		return refuse(vd, SP_R_REVOKED, SP_OK);	/* reserved value */
+	return SP_OK;
+}
+
+static uint32_t
+max_age_for(const struct sp_verifier *v, uint64_t offer)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_over; i++)
+		if (v->over[i].offer == offer)
+			return v->over[i].max_age;
+	return v->pol.registry_max_age;
+}
+
+static int
+fresh_check(const struct sp_verifier *v, struct sp_verdict *vd,
+    const struct offers_offer *o)
+{
+	int64_t age = vd->registry_age;
+
+	if (v->pol.registry_max_age_any != 0 &&
+	    age > (int64_t)v->pol.registry_max_age_any)
+		return refuse(vd, SP_R_REGISTRY_TOO_OLD, SP_OK);
+	if (o != NULL && o->count > 0 && age > (int64_t)max_age_for(v, o->id))
+		return refuse(vd, SP_R_REGISTRY_TOO_OLD, SP_OK);
+	return SP_OK;
+}
+
+/* Required claims, then the category (or the limit claim for it). */
+static int
+eligible_check(struct sp_verdict *vd, const struct offers_offer *o,
+    int64_t now)
+{
+	const struct sp_presentation *p = vd->pres;
+	size_t i, j, n = sp_presentation_claim_count(p);
+	bool found;
+	int key;
+
+	for (i = 0; i < o->n_req; i++) {
+		key = o->req[i];
+		if (key == SP_CLAIM_AGE_UNDER_12 ||
+		    key == SP_CLAIM_AGE_UNDER_18 ||
+		    key == SP_CLAIM_AGE_OVER_65)
+			found = sp_presentation_has_true(p, key);
+		else if (key == SP_CLAIM_CATEGORY)
+			found = sp_presentation_has_category(p, o->category);
+		else
+			for (found = false, j = 0; j < n && !found; j++) {
+				int k;
+				const uint8_t *val;
+				size_t len;
+
+				found = sp_presentation_claim(p, j, &k, &val,
+				    &len) == SP_OK && k == key;
+			}
+		if (!found)
+			return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
+	}
+	if (o->count > 0) {
+		if (sp_limit_scope(vd->scope, o->category,
+		    (enum sp_period)o->period, now) != SP_OK ||
+		    sp_presentation_limit_tag(p, vd->scope, vd->tag) != SP_OK) {
+			vd->scope[0] = 0;
+			return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
+		}
+	} else if (!sp_presentation_has_category(p, o->category)) {
+		return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
+	}
+	return SP_OK;
+}
+
+static int
+offer_check(const struct sp_verifier *v, struct sp_verdict *vd,
+    const struct offers_offer *o, const struct sp_check_opts *opts)
+{
+	uint64_t counter;
+	size_t n;
+
+	if (o == NULL)
+		return refuse(vd, SP_R_UNKNOWN_OFFER, SP_ERR_NOT_FOUND);
+	if (!offers_honoured(o, v->provider))
+		return refuse(vd, SP_R_OFFER_NOT_HERE, SP_OK);
+	if (sp_presentation_offer(vd->pres, &counter) != o->id)
+		return refuse(vd, SP_R_OFFER_MISMATCH, SP_OK);
+	if (sp_presentation_audience(vd->pres, &n) == NULL)
+		return refuse(vd, SP_R_WRONG_AUDIENCE, SP_ERR_AUDIENCE);
+	if (eligible_check(vd, o, opts->now) != SP_OK || vd->reason != SP_R_OK)
+		return SP_OK;
+	vd->offer = o->id;
+	vd->amount_cents = o->amount;
+	vd->limit = o->count;
+	return SP_OK;
+}
+
+int
+sp_verifier_check(const struct sp_verifier *v, struct sp_verdict *out,
+    const uint8_t *pres, size_t len, const struct sp_check_opts *opts)
+{
+	struct sp_verify_opts vo = SP_VERIFY_OPTS_DEFAULT;
+	const struct offers_offer *o = NULL;
+	int64_t ct;
+	int r;
+
+	if (v == NULL || out == NULL || opts == NULL ||
+	    (opts->nonce == NULL) != (opts->nonce_len == 0))
+		return SP_ERR_INVALID_ARG;
+	memset(out, 0, sizeof(*out));
+	out->raw = pres;
+	out->raw_len = len;
+	ct = sp_reg_mirror_checkpoint_time(v->mirror);
+	out->registry_age = ct != 0 ? opts->now - ct : -1;
+	out->registry_warning = ct == 0 ||
+	    out->registry_age > (int64_t)v->pol.registry_warn_age;
+	out->catalogue_age = v->has_cat ? opts->now - v->cat.issued : -1;
+	if (pres == NULL || len == 0)
+		return refuse(out, SP_R_MALFORMED, SP_ERR_INVALID_ARG);
+	vo.now = opts->now;
+	vo.skew = v->pol.skew;
+	vo.max_age = v->pol.max_age;
+	r = sp_presentation_verify(&out->pres, v->trust, &vo, pres, len);
+	if (r == SP_ERR_NOMEM)
+		return r;
+	if (r != SP_OK)
+		return refuse(out, reason_of(r), r);
+	sp_presentation_replay_id(out->pres, out->replay_id);
+	(void)sp_presentation_offer(out->pres, &out->counter);
+	if (binding_check(v, out, opts) != SP_OK || out->reason != SP_R_OK)
+		return SP_OK;
+	if (status_check(v, out) != SP_OK || out->reason != SP_R_OK)
+		return SP_OK;
+	if (opts->offer != 0 && v->has_cat)
+		o = offers_find(&v->cat, opts->offer);
+	if (ct == 0)
+		return refuse(out, SP_R_REGISTRY_TOO_OLD, SP_ERR_REG_NOT_READY);
+	if (fresh_check(v, out, o) != SP_OK || out->reason != SP_R_OK)
+		return SP_OK;
+	if (opts->offer != 0 && (offer_check(v, out, o, opts) != SP_OK ||
+	    out->reason != SP_R_OK))
+		return SP_OK;
+	out->approved = true;
+	return SP_OK;
+}
+
+void
+sp_verdict_clear(struct sp_verdict *vd)
+{
+	if (vd == NULL)
+		return;
+	sp_presentation_free(&vd->pres);
+	sodium_memzero(vd, sizeof(*vd));
+}
