@@ -21,5 +21,6 @@ struct cli_cmd {
 int cmd_admin(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_wallet(int argc, char **argv);
+int cmd_till(int argc, char **argv);
 
 #endif /* STADSPAS_CLI_CLI_H */

@@ -171,16 +171,22 @@ deadline_cb(lws_sorted_usec_list_t *sul)
 	fail(st, CLI_HTTP_ETIMEOUT, "no response in time", NULL, 0);
 }
 
-/* "https://host[:port][/...]" -> host (brackets stripped) and port. */
+/* "https://host[:port][/...]" (or "http://", *tls false) -> host
+ * (brackets stripped) and port. */
 static int
-parse_url(const char *url, char *host, size_t hostsz, int *port)
+parse_url(const char *url, char *host, size_t hostsz, int *port, bool *tls)
 {
 	const char *h, *e, *c;
 	size_t n;
 
-	if (strncmp(url, "https://", 8) != 0)
+	if (strncmp(url, "https://", 8) == 0) {
+		h = url + 8;
+		*tls = true;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		h = url + 7;
+		*tls = false;
+	} else
 		return -1;
-	h = url + 8;
 	e = h + strcspn(h, "/?#");
 	if (*h == '[') {
 		c = memchr(h, ']', (size_t)(e - h));
@@ -199,7 +205,7 @@ parse_url(const char *url, char *host, size_t hostsz, int *port)
 		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	*port = 443;
+	*port = *tls ? 443 : 80;
 	if (c < e) {
 		char *end;
 		long v;
@@ -227,13 +233,15 @@ cli_http(const struct cli_http_req *req, struct cli_http_resp *resp)
 	struct http_state st;
 	char host[256];
 	int port, n = 0;
+	bool tls = true;
 	unsigned to = req->timeout_s != 0 ? req->timeout_s : 30;
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&st, 0, sizeof(st));
 	st.req = req;
 	st.resp = resp;
-	if (parse_url(req->url, host, sizeof(host), &port) != 0) {
+	if (parse_url(req->url, host, sizeof(host), &port, &tls) != 0 ||
+	    (!tls && !req->allow_http)) {
 		snprintf(resp->error, sizeof(resp->error),
 		    "bad URL (want https://HOST[:PORT])");
 		return CLI_HTTP_EARG;
@@ -272,7 +280,7 @@ cli_http(const struct cli_http_req *req, struct cli_http_resp *resp)
 	ci.host = host;
 	ci.origin = host;
 	ci.method = req->method;
-	ci.ssl_connection = LCCSCF_USE_SSL;
+	ci.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
 	ci.alpn = "http/1.1";
 	ci.protocol = protocols[0].name;
 	lws_sul_schedule(ctx, 0, &st.sul, deadline_cb,

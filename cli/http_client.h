@@ -23,7 +23,8 @@ enum cli_http_rc {
 };
 
 struct cli_http_req {
-	const char *url;	/* "https://host[:port]" (a path is ignored) */
+	const char *url;	/* "https://host[:port]" (a path is ignored);
+				 * "http://" only with allow_http */
 	const char *ca_file;	/* PEM CA file, or NULL: system trust store */
 	const char *method;	/* "GET", "POST" */
 	const char *path;	/* "/admin/...", with any query string */
@@ -32,6 +33,8 @@ struct cli_http_req {
 	const unsigned char *body; /* borrowed; NULL for none */
 	size_t body_len;
 	unsigned timeout_s;	/* whole request; 0 means 30 s */
+	int allow_http;		/* accept "http://" URLs (plain, no TLS;
+				 * loopback tests, `till --insecure-http`) */
 };
 
 struct cli_http_resp {

@@ -17,6 +17,10 @@ static const struct cli_cmd commands[] = {
 	    .summary = "manage residents, providers, offers via issuerd" },
 	{ .name = "inspect", .run = cmd_inspect,
 	    .summary = "decode and check an SP1:/HC1: QR payload" },
+#ifdef SP_HAVE_TILL
+	{ .name = "till", .run = cmd_till,
+	    .summary = "a provider's till: sync, verify, redeem, export" },
+#endif
 	{ .name = "wallet", .run = cmd_wallet,
 	    .summary = "a resident's wallet: enrol, list, present passes" },
 };
