@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "sp_buf.h"
-#include "sp_pass.h"
-#include "sp_verifier.h"
+#include "stadspas/sp_pass.h"
+#include "stadspas/sp_verifier.h"
 
 /* Why a record is not paid (stable tokens, stl_reason_token). */
 enum stl_reason {
