@@ -44,6 +44,7 @@ struct admin_call {
 	char path[600];
 	json_t *body;
 	bool audit_table;	/* print entries as a table */
+	bool keys_table;	/* print keys as a table */
 };
 
 static const char admin_help[] =
@@ -76,7 +77,9 @@ static const char admin_help[] =
     "  renewal start --valid-from T --valid-until T\n"
     "  renewal status JOB\n"
     "  audit [--after N] [--limit M]\n"
+    "  keys [list]\n"
     "  keys rotate\n"
+    "  keys remove KID\n"
     "\n"
     "Each takes --help. Exit codes: 0 done, 1 the daemon refused (its\n"
     "error token and message are printed), 2 usage error, 3 cannot\n"
@@ -184,13 +187,24 @@ static const char audit_help[] =
     "  stadspas admin audit --after 0 --limit 20\n";
 
 static const char keys_help[] =
-    "usage: stadspas admin [global options] keys rotate\n"
+    "usage: stadspas admin [global options] keys [list]\n"
+    "       stadspas admin [global options] keys rotate\n"
+    "       stadspas admin [global options] keys remove KID\n"
     "\n"
-    "Makes a fresh issuer signing key current; the old public keys stay\n"
-    "published. Tills must fetch /registry/keys to follow.\n"
+    "  list     the published issuer keys: kid, fingerprint (SHA-256 of\n"
+    "           the COSE_Key; tills pin it at 'stadspas till init'),\n"
+    "           which one is current, and the trust list version\n"
+    "  rotate   makes a fresh signing key current; the old key signs the\n"
+    "           trust list version that adds it, its public key stays\n"
+    "           published so passes it signed keep verifying\n"
+    "  remove   distrusts an old key (8 hex characters): a trust list\n"
+    "           version without it; tills refuse the passes it signed.\n"
+    "           The current key cannot be removed (rotate first)\n"
     "\n"
     "example:\n"
-    "  stadspas admin keys rotate\n";
+    "  stadspas admin keys\n"
+    "  stadspas admin keys rotate\n"
+    "  stadspas admin keys remove 06c3b3e2\n";
 
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -469,6 +483,21 @@ print_audit(const json_t *o)
 	    json_integer_value(json_object_get(o, "next")));
 }
 
+static void
+print_keys(const json_t *o)
+{
+	const json_t *keys = json_object_get(o, "keys"), *k;
+	size_t i;
+
+	printf("%-8s  %-64s  %s\n", "kid", "fingerprint", "current");
+	json_array_foreach(keys, i, k)
+		printf("%-8s  %-64s  %s\n", str_or(k, "kid"),
+		    str_or(k, "fingerprint"),
+		    json_is_true(json_object_get(k, "current")) ? "yes" : "");
+	printf("%-16s %" JSON_INTEGER_FORMAT "\n", "trust_version:",
+	    json_integer_value(json_object_get(o, "trust_version")));
+}
+
 static int
 perform(struct admin_ctx *c, struct admin_call *call)
 {
@@ -535,6 +564,8 @@ perform(struct admin_ctx *c, struct admin_call *call)
 			putchar('\n');
 		} else if (call->audit_table) {
 			print_audit(ans);
+		} else if (call->keys_table) {
+			print_keys(ans);
 		} else {
 			print_flat("", ans);
 		}
@@ -867,6 +898,23 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		help = keys_help;
 	else
 		return usage_error("unknown subcommand '%s'", g);
+	if (strcmp(g, "keys") == 0 && (argc < 2 || argv[1][0] == '-' ||
+	    strcmp(argv[1], "list") == 0) && !(argc >= 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))) {
+		if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+			argc--;
+			argv++;
+		}
+		if ((rc = parse_sub(argc, argv, none, help, c, a)))
+			return rc;
+		if (a->npos > 0)
+			return usage_error("unexpected argument '%s'",
+			    a->pos[0]);
+		call->method = "GET";
+		call->keys_table = true;
+		snprintf(call->path, sizeof(call->path), "/admin/keys");
+		return 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		if (argc < 2) {
@@ -912,6 +960,22 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		call->method = "POST";
 		snprintf(call->path, sizeof(call->path), "/admin/keys/rotate");
 		call->body = json_object();
+	} else if (strcmp(g, "keys") == 0 && strcmp(verb, "remove") == 0) {
+		if ((rc = parse_sub(argc, argv, none, help, c, a)))
+			return rc;
+		if (a->npos != 1)
+			return usage_error("'keys remove' needs one KID (e.g. "
+			    "06c3b3e2)");
+		if ((rc = check_id("KID", a->pos[0])))
+			return rc;
+		call->method = "POST";
+		snprintf(call->path, sizeof(call->path),
+		    "/admin/keys/%s/remove", a->pos[0]);
+		if ((call->body = json_object()) == NULL) {
+			fprintf(stderr, PROG ": out of memory\n");
+			return CLI_FAIL;
+		}
+		return 0;
 	} else if (strcmp(g, "token") == 0 && strcmp(verb, "add") == 0) {
 		if ((rc = parse_sub(argc, argv, token_opts, help, c, a)))
 			return rc;

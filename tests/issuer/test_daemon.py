@@ -1041,6 +1041,82 @@ def test_sigkill_renewal(d, tmp):
     return d
 
 
+def trust_chain(d, tmp, fp):
+    """GET /registry/trust, checked by walletkit against fp: the list of
+    versions ({"version", "signer", "keys"}) or None."""
+    r = d.get('/registry/trust')
+    check(r.status == 200 and r.headers['content-type'] ==
+          'application/cbor' and r.headers.get('etag') and
+          'max-age' in r.headers.get('cache-control', ''),
+          'GET /registry/trust: %r' % r)
+    cf = os.path.join(tmp, 'trust.cbor')
+    with open(cf, 'wb') as f:
+        f.write(r.body)
+    v = walletkit('trust', cf, fp)
+    if not check(v.returncode == 0, 'the trust chain verifies from the '
+                 'pinned fingerprint'):
+        return None
+    return [json.loads(l) for l in v.stdout.splitlines()]
+
+
+def test_trust(d, tmp):
+    log('trust list: fingerprint logged, chain over rotation and removal')
+    # This daemon started before the rotation: it logged the old key.
+    fps = [re.search(r'issuer key fingerprint ([0-9a-f]{64})', l)
+           for l in d.snapshot()]
+    fps = [m.group(1) for m in fps if m]
+    if not check(fps, 'the fingerprint is logged at start'):
+        return
+    old = fps[-1]
+    chain = trust_chain(d, tmp, old)
+    if not chain:
+        return
+    check(len(chain) == 2 and chain[0]['keys'] == [old] and
+          chain[1]['keys'][1:] == [old] and chain[1]['signer'] == old[:8],
+          'version 2 adds the new key, signed by the old one: %r' % chain)
+    new = chain[1]['keys'][0]
+    check(walletkit('trust', os.path.join(tmp, 'trust.cbor'),
+                    '00' * 32).returncode != 0,
+          'a wrong fingerprint is refused')
+    r = d.get('/admin/keys', token=d.token)
+    check(r.status == 200 and [k['fingerprint'] for k in r.json['keys']] ==
+          [new, old] and r.json['keys'][0]['current'] and
+          not r.json['keys'][1]['current'] and r.json['trust_version'] == 2,
+          'GET /admin/keys: %r' % r)
+    check(d.get('/healthz').json.get('trust_version') == 2,
+          '/healthz trust_version')
+    check(is_error(d.post('/admin/keys/%s/remove' % new[:8], {},
+                          token=d.token), 409, 'conflict'),
+          'removing the current key: 409')
+    check(is_error(d.post('/admin/keys/ffffffff/remove', {},
+                          token=d.token), 404, 'not_found'),
+          'removing an unknown key: 404')
+    check(is_error(d.post('/admin/keys/%s/remove' % old[:8], {}), 401),
+          'removal without a token: 401')
+    keys_before = d.get('/registry/keys').body
+    r = d.post('/admin/keys/%s/remove' % old[:8], {}, token=d.token)
+    check(r.status == 200 and r.json['keys'] == 1 and
+          r.json['trust_version'] == 3, 'POST /admin/keys/{kid}/remove: '
+          '%r' % r)
+    keys_after = d.get('/registry/keys').body
+    check(len(keys_after) < len(keys_before) and keys_after[0] == 0x81 and
+          hashlib.sha256(keys_after[1:]).hexdigest() == new,
+          'the removed key left /registry/keys')
+    chain = trust_chain(d, tmp, old)
+    check(chain and len(chain) == 3 and chain[2]['keys'] == [new] and
+          chain[2]['signer'] == new[:8],
+          'version 3 drops the old key, signed by the current one')
+    actions, after = [], 0
+    while True:
+        r = d.get('/admin/audit?after=%d&limit=1000' % after, token=d.token)
+        if r.status != 200 or not r.json['entries']:
+            break
+        actions += [e['action'] for e in r.json['entries']]
+        after = r.json['next']
+    check('keys.remove' in actions and 'keys.rotate' in actions,
+          'audit keys.rotate, keys.remove')
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='sp-issuerd-')
     d = short = None
@@ -1062,6 +1138,7 @@ def main():
         test_code_expiry_end(short)
         d, _ = test_sigterm(d, tmp)
         d = test_sigkill_renewal(d, tmp)
+        test_trust(d, tmp)
         test_logs(d)
         check(d.stop() == 0, 'final SIGTERM: exit 0')
     except Exception as e:      # report, clean up, fail

@@ -11,6 +11,13 @@
  *       PASSES: file with one issued pass in hex per line. Prints one
  *       JSON object per pass {"key","list","idx","exp","pass_no"}; exit 0
  *       only if every pass verifies with one of the keys in DIR.
+ *   walletkit trust CHAIN FINGERPRINT
+ *       CHAIN: file with the body of GET /registry/trust; FINGERPRINT:
+ *       64 hex, SHA-256 of a COSE_Key that version 1 must list. Checks
+ *       every version (type 4, versions 1..n, version 1 self-signed,
+ *       each later one signed by a key of the one before) and prints
+ *       {"version","keys":[fingerprint hex, ...],"signer":kid hex} per
+ *       version; exit 0 only if the whole chain holds.
  *
  * Exit status: 0 ok, 1 failure, 2 usage.
  */
@@ -22,6 +29,8 @@
 #include <sodium.h>
 
 #include "cbor.h"
+#include "cose.h"
+#include "hash.h"
 #include "sig.h"
 #include "sp_buf.h"
 #include "stadspas/sp_pass.h"
@@ -323,6 +332,158 @@ out:
 	return rc;
 }
 
+/* ---- Trust list chains ------------------------------------------------ */
+
+#define TRUST_MAX_KEYS 64
+
+struct tver {
+	uint64_t version;
+	size_t n;
+	const uint8_t *key[TRUST_MAX_KEYS];	/* borrowed COSE_Keys */
+	size_t key_len[TRUST_MAX_KEYS];
+	struct cose_sign1 m;
+};
+
+static int
+tver_decode(struct tver *v, const uint8_t *p, size_t n)
+{
+	struct cbor_reader rd;
+	uint64_t u, cnt;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if ((r = cose_sign1_decode(&v->m, p, n, COSE_F_STRICT)) != SP_OK)
+		return r;
+	if (v->m.tagged || v->m.kid == NULL || v->m.kid_len != SP_KID_LEN ||
+	    v->m.payload == NULL || cbor_check(v->m.payload,
+	    v->m.payload_len, NULL, CBOR_F_DETERMINISTIC, NULL) != SP_OK)
+		return SP_ERR_COSE;
+	cbor_reader_init(&rd, v->m.payload, v->m.payload_len);
+	if (cbor_read_map(&rd, &u) != SP_OK || u != 4 ||
+	    cbor_read_uint(&rd, &u) != SP_OK || u != 1 ||
+	    cbor_read_uint(&rd, &u) != SP_OK || u != 4 ||
+	    cbor_read_uint(&rd, &u) != SP_OK || u != 2 ||
+	    cbor_read_uint(&rd, &v->version) != SP_OK ||
+	    cbor_read_uint(&rd, &u) != SP_OK || u != 3 ||
+	    cbor_read_uint(&rd, &u) != SP_OK ||
+	    cbor_read_uint(&rd, &u) != SP_OK || u != 4 ||
+	    cbor_read_array(&rd, &cnt) != SP_OK || cnt == 0 ||
+	    cnt > TRUST_MAX_KEYS)
+		return SP_ERR_COSE;
+	for (v->n = 0; v->n < cnt; v->n++) {
+		v->key[v->n] = rd.p;
+		if (cbor_skip(&rd) != SP_OK)
+			return SP_ERR_COSE;
+		v->key_len[v->n] = (size_t)(rd.p - v->key[v->n]);
+	}
+	return cbor_reader_done(&rd) ? SP_OK : SP_ERR_COSE;
+}
+
+/* v's signature with the key of by that its kid names. */
+static int
+tver_check(const struct tver *v, const struct tver *by)
+{
+	uint8_t h[32];
+	int r = SP_ERR_UNKNOWN_KID;
+
+	for (size_t i = 0; i < by->n && r == SP_ERR_UNKNOWN_KID; i++) {
+		struct cbor_reader rd;
+		struct sig_pub pub;
+
+		if (sp_sha256(h, by->key[i], by->key_len[i]) != SP_OK ||
+		    memcmp(h, v->m.kid, SP_KID_LEN) != 0)
+			continue;
+		cbor_reader_init(&rd, by->key[i], by->key_len[i]);
+		if ((r = cose_key_decode(&pub, &rd)) != SP_OK)
+			break;
+		r = cose_sign1_verify(&v->m, &pub, NULL, 0, NULL, 0);
+		sig_pub_clear(&pub);
+	}
+	return r;
+}
+
+static bool
+tver_has(const struct tver *v, const uint8_t fp[32])
+{
+	uint8_t h[32];
+
+	for (size_t i = 0; i < v->n; i++)
+		if (sp_sha256(h, v->key[i], v->key_len[i]) == SP_OK &&
+		    memcmp(h, fp, 32) == 0)
+			return true;
+	return false;
+}
+
+static void
+tver_print(const struct tver *v)
+{
+	uint8_t h[32];
+
+	printf("{\"version\":%llu,\"signer\":\"",
+	    (unsigned long long)v->version);
+	hex_put(stdout, v->m.kid, SP_KID_LEN);
+	printf("\",\"keys\":[");
+	for (size_t i = 0; i < v->n; i++) {
+		if (sp_sha256(h, v->key[i], v->key_len[i]) != SP_OK)
+			continue;
+		printf("%s\"", i > 0 ? "," : "");
+		hex_put(stdout, h, sizeof(h));
+		printf("\"");
+	}
+	printf("]}\n");
+}
+
+static int
+cmd_trust(const char *chain_file, const char *fp_hex)
+{
+	struct sp_buf chain, fp;
+	struct tver *v = NULL;
+	struct cbor_reader rd;
+	uint64_t n = 0, i;
+	int r, rc = 1;
+
+	sp_buf_init(&chain);
+	sp_buf_init(&fp);
+	if (read_file(&chain, chain_file) != SP_OK ||
+	    hex_get(&fp, fp_hex, strlen(fp_hex)) != SP_OK || fp.len != 32)
+		goto out;
+	cbor_reader_init(&rd, chain.ptr, chain.len);
+	if (cbor_read_array(&rd, &n) != SP_OK || n == 0 || n > 1024 ||
+	    (v = calloc((size_t)n, sizeof(*v))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p;
+		size_t pl;
+
+		if (cbor_read_bstr(&rd, &p, &pl) != SP_OK ||
+		    (r = tver_decode(&v[i], p, pl)) != SP_OK ||
+		    v[i].version != i + 1) {
+			fprintf(stderr, "walletkit: version %llu malformed\n",
+			    (unsigned long long)i + 1);
+			goto out;
+		}
+		if ((r = tver_check(&v[i], i == 0 ? &v[0] : &v[i - 1])) !=
+		    SP_OK) {
+			fprintf(stderr, "walletkit: version %llu: %s\n",
+			    (unsigned long long)i + 1, sp_strerror(r));
+			goto out;
+		}
+		tver_print(&v[i]);
+	}
+	if (!cbor_reader_done(&rd))
+		goto out;
+	if (!tver_has(&v[0], fp.ptr)) {
+		fprintf(stderr, "walletkit: fingerprint not in version 1\n");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(v);
+	sp_buf_clear(&chain);
+	sp_buf_clear(&fp);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -334,7 +495,9 @@ main(int argc, char **argv)
 		return cmd_proofs(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argv[2], argv[3], argv[4]);
+	if (argc == 4 && strcmp(argv[1], "trust") == 0)
+		return cmd_trust(argv[2], argv[3]);
 	fprintf(stderr, "usage: walletkit keygen DIR N | proofs DIR NONCE "
-	    "CODE | verify DIR KEYS PASSES\n");
+	    "CODE | verify DIR KEYS PASSES | trust CHAIN FINGERPRINT\n");
 	return 2;
 }
