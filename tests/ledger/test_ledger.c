@@ -6,6 +6,7 @@
  * batch verification against forged batches, state blobs, reopening
  * with another provider or key, a full map.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,24 @@
 #include "sp_buf.h"
 
 static struct lfix fx;
+static const char *corpus;	/* --corpus DIR: write batches there */
+
+/* Writes b to corpus/name when asked to (seeding fuzz_batch). */
+static void
+seed(const char *name, const uint8_t *b, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	if (corpus == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", corpus, name);
+	CHECK((f = fopen(path, "wb")) != NULL);
+	if (f == NULL)
+		return;
+	CHECK(fwrite(b, 1, n, f) == n);
+	CHECK(fclose(f) == 0);
+}
 
 /* Redeems a fresh presentation; returns sp_ledger_redeem's result. */
 static int
@@ -225,6 +244,7 @@ test_export(const char *dir)
 	CHECK(sp_ledger_export(l, SP_LEDGER_SINCE_MARK, 0, &a, &al, &first,
 	    &last) == SP_OK && first == 1 && last == 6);
 	check_batch(a, al, 1, 6, st.head);
+	seed("batch_6", a, al);
 	/* Unmarked: the same bytes again. */
 	CHECK(sp_ledger_export(l, 0, 0, &b, &bl, &first, &last) == SP_OK);
 	CHECK(bl == al && memcmp(a, b, al) == 0);
@@ -255,6 +275,7 @@ test_export(const char *dir)
 	CHECK(sp_ledger_export(l, SP_LEDGER_SINCE_MARK, 0, &c, &cl, &first,
 	    &last) == SP_OK && first == 7 && last == 7);
 	check_batch(c, cl, 7, 7, rc.head);
+	seed("batch_1", c, cl);
 	{
 		struct sp_batch *x = NULL, *y = NULL;
 
@@ -365,6 +386,7 @@ test_forged_batches(const char *dir)
 	/* A dropped middle record, re-signed by the till: a gap. */
 	CHECK(forge(l, &b, gap, 2, gen, h3, fx.till, fx.till) == SP_OK);
 	CHECK(sp_batch_open(&bt, b.ptr, b.len) == SP_ERR_REG_GAP);
+	seed("batch_gap", b.ptr, b.len);
 	/* A wrong final head, or prev: a fork. */
 	CHECK(forge(l, &b, all, 3, gen, h2, fx.till, fx.till) == SP_OK);
 	CHECK(sp_batch_open(&bt, b.ptr, b.len) == SP_ERR_REG_FORK);
@@ -408,6 +430,8 @@ test_forged_batches(const char *dir)
 		};
 		CHECK(lbatch_encode(&rb, &s, &fx.till->priv) == SP_OK);
 		CHECK(sp_batch_open(&bt, rb.ptr, rb.len) == SP_ERR_REG_FORK);
+		seed("batch_fork", rb.ptr, rb.len);
+		seed("entry", ne.ptr, ne.len);
 		/* The same without re-countersigning: the receipt fails. */
 		sp_buf_reset(&ents);
 		sp_buf_reset(&rb);
@@ -506,9 +530,12 @@ test_map_full(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char *dir = lfix_tmpdir();
+
+	if (argc == 3 && strcmp(argv[1], "--corpus") == 0)
+		corpus = argv[2];
 
 	CHECK(dir != NULL);
 	CHECK(lfix_init(&fx, 1) == SP_OK);
