@@ -938,6 +938,12 @@ do_sync(const struct till_ctx *c)
 	if ((rc = till_open(c, &t)) != CLI_OK)
 		return rc;
 	src_of(c, &t, &src);
+	if (sp_verifier_trust_version(t.v) == 0) {
+		rc = fail(CLI_USAGE, "this till trusts no issuer yet: pin one "
+		    "with 'stadspas till init --dir %s --server URL "
+		    "--fingerprint HEX' (or --trust FILE)", c->dir);
+		goto out;
+	}
 	if (src.server == NULL && src.from_dir == NULL) {
 		rc = usage_error("no server configured: give --server URL or "
 		    "--from DIR");
@@ -1141,7 +1147,7 @@ ledger_precheck(struct till *t, struct sp_verdict *vd)
 	uint8_t rid[32];
 	uint32_t used = 0;
 
-	if (vd->pres == NULL)
+	if (vd->pres == NULL || !vd->approved)
 		return;
 	sp_presentation_replay_id(vd->pres, rid);
 	if (sp_ledger_seen(t->ledger, rid)) {
@@ -1149,7 +1155,7 @@ ledger_precheck(struct till *t, struct sp_verdict *vd)
 		vd->reason = SP_R_REPLAYED;
 		return;
 	}
-	if (!vd->approved || vd->offer == 0 || vd->limit == 0)
+	if (vd->offer == 0 || vd->limit == 0)
 		return;
 	if (sp_ledger_used(t->ledger, vd->offer, vd->scope, vd->tag,
 	    &used) == SP_OK && used >= vd->limit) {
@@ -1529,6 +1535,19 @@ cmd_till(int argc, char **argv)
 	size_t k;
 
 	memset(&c, 0, sizeof(c));
+	/* --json and --dir DIR may also come before the subcommand. */
+	while (argc >= 2 && (strcmp(argv[1], "--json") == 0 ||
+	    (strcmp(argv[1], "--dir") == 0 && argc >= 3))) {
+		if (strcmp(argv[1], "--json") == 0) {
+			c.json = true;
+		} else {
+			c.dir = argv[2];
+			argc--;
+			argv++;
+		}
+		argc--;
+		argv++;
+	}
 	if (argc < 2)
 		return usage_error("missing subcommand");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
