@@ -423,6 +423,25 @@ def body(d, tmp):
         f.communicate()
         check(False, 'follower ignores SIGTERM')
 
+    # No server: retries with back-off (1 s, then about 2 s), SIGTERM ends.
+    f = subprocess.Popen([STADSPAS, 'till', 'sync', '--dir', tdir,
+                          '--follow', '--server', 'https://127.0.0.1:1'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, text=True)
+    time.sleep(3.5)
+    f.send_signal(signal.SIGTERM)
+    try:
+        out, err = f.communicate(timeout=10)
+        waits = [float(x) for x in re.findall(r'retrying in ([0-9.]+) s',
+                                              err)]
+        check(f.returncode == 0 and len(waits) >= 2 and
+              0.7 <= waits[0] <= 1.3 and 1.5 <= waits[1] <= 2.5,
+              'back-off %r exit %d' % (waits, f.returncode))
+    except subprocess.TimeoutExpired:
+        f.kill()
+        f.communicate()
+        check(False, 'retrying follower ignores SIGTERM')
+
     # ---- export and status ----
     out = os.path.join(tmp, 'batch.cbor')
     j = json.loads(till(['export', '--json', '--out', out], 0).stdout or
