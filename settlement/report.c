@@ -345,9 +345,8 @@ stl_evidence(struct stl *s, const char *till8, uint64_t seq,
 	if (t.ret == SP_OK && (f.found == 0 ||
 	    !stl_rec_get(&t, &id, &rec, &raw) || rec.pres == NULL))
 		reg_txn_fail(&t, SP_ERR_NOT_FOUND);
-	if (t.ret == SP_OK)
-		reg_txn_fail(&t, sp_buf_append(out, rec.pres, rec.pres_len));
-	r = t.ret;
+	if ((r = t.ret) == SP_OK)
+		r = sp_buf_append(out, rec.pres, rec.pres_len);
 	reg_txn_abort(&t);
 	sp_buf_clear(&raw);
 	return r;

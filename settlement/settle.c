@@ -2,7 +2,7 @@
 /*
  * Ingesting signed ledger batches (settle.h): the batch and its till,
  * continuity with what was ingested from that till before, the checks of
- * each new record (check.c), then, in one durable write transaction, the
+ * each new record (verify.c), then, in one durable write transaction, the
  * checks across records (replay, counters, limits) and the stored result.
  * Limits are counted in ingestion order: a record is over the limit when
  * its group already holds `limit` paid records ingested before it (from
@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "check.h"
+#include "verify.h"
 #include "hash.h"
 #include "record.h"		/* ledger/: lrec_genesis, FORMATS §10 */
 #include "stadspas/sp_ledger.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The per-record checks of settlement (check.h). The presentation is
+ * The per-record checks of settlement (verify.h). The presentation is
  * verified as the till saw it: at the till's record time, with the
  * context's skew as both skew and maximum age (the till recorded within
  * its own window), and its status is looked up at the holder-signed time
@@ -9,7 +9,7 @@
  * verifier's catalogue (verifier_int.h) for the record's provider, not
  * the verifier's own.
  */
-#include "check.h"
+#include "verify.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,8 +4,8 @@
  * presentation at the holder-signed time, its status then, and the offer
  * as the catalogue states it for the record's provider.
  */
-#ifndef STADSPAS_SETTLEMENT_CHECK_H
-#define STADSPAS_SETTLEMENT_CHECK_H
+#ifndef STADSPAS_SETTLEMENT_VERIFY_H
+#define STADSPAS_SETTLEMENT_VERIFY_H
 
 #include "records.h"
 #include "settle.h"
@@ -20,4 +20,4 @@
 int stl_check_record(const struct stl_context *ctx,
     const struct sp_ledger_record *lr, struct stl_rec *r);
 
-#endif /* STADSPAS_SETTLEMENT_CHECK_H */
+#endif /* STADSPAS_SETTLEMENT_VERIFY_H */
