@@ -13,4 +13,5 @@ echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 "$dir/bench/bench_registry"
 "$dir/bench/bench_log"
 "$dir/bench/bench_wallet"
+"$dir/bench/bench_settle"
 bench/bench_issuer.sh "$dir"
