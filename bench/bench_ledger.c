@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The till's redemption: verify a presentation (sp_presentation_verify:
+ * issuer signature, disclosures, key binding) and record it durably
+ * (sp_ledger_redeem: replay and limit look-ups, countersignature,
+ * append, one synced LMDB commit), beside its floor measured in the
+ * same run: two bare Ed25519 verifies plus one bare durable LMDB commit
+ * of a 32-byte value in a scratch environment on the same filesystem.
+ * The directory is a fresh one under $SP_BENCH_DIR, else the current
+ * directory (the project's disk: tmpfs would make fsync free).
+ * Prints "BENCH <name> <value> <unit>" lines.
+ */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <lmdb.h>
+
+#include "bench_prims.h"
+#include "lfix.h"
+
+#define ROUNDS 9
+#define OPS 50			/* redemptions per round */
+#define VERIFY_ITERS 2000
+
+static char root[300];
+
+static void
+die(const char *what, int r)
+{
+	fprintf(stderr, "bench_ledger: %s: %s\n", what, sp_strerror(r));
+	exit(1);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static const char *
+fs_name(const char *path)
+{
+	struct statfs st;
+
+	if (statfs(path, &st) != 0)
+		return "unknown";
+	switch ((unsigned long)st.f_type) {
+	case 0xef53:
+		return "ext2/3/4";
+	case 0x01021994:
+		return "tmpfs";
+	case 0x58465342:
+		return "xfs";
+	case 0x9123683e:
+		return "btrfs";
+	case 0x794c7630:
+		return "overlayfs";
+	default:
+		return "other";
+	}
+}
+
+/* ---- Floor: a bare durable LMDB commit -------------------------------- */
+
+struct bare {
+	MDB_env *env;
+	MDB_dbi dbi;
+	uint64_t key;
+};
+
+static void
+bare_open(struct bare *b, const char *dir)
+{
+	MDB_txn *txn;
+
+	memset(b, 0, sizeof(*b));
+	if (mkdir(dir, 0700) != 0 || mdb_env_create(&b->env) != 0 ||
+	    mdb_env_set_mapsize(b->env, (size_t)1 << 30) != 0 ||
+	    mdb_env_open(b->env, dir, 0, 0600) != 0 ||
+	    mdb_txn_begin(b->env, NULL, 0, &txn) != 0 ||
+	    mdb_dbi_open(txn, NULL, 0, &b->dbi) != 0 ||
+	    mdb_txn_commit(txn) != 0)
+		die("bare LMDB setup", SP_ERR_STORAGE);
+}
+
+static double
+bare_commits(struct bare *b, unsigned n)
+{
+	uint8_t k[8], v[32];
+	MDB_txn *txn;
+	MDB_val key = { .mv_size = sizeof(k), .mv_data = k };
+	MDB_val val = { .mv_size = sizeof(v), .mv_data = v };
+	uint64_t t0 = bench_now_ns();
+
+	memset(v, 0xa5, sizeof(v));
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t x = ++b->key;
+
+		for (int j = 7; j >= 0; j--, x >>= 8)
+			k[j] = (uint8_t)x;
+		if (mdb_txn_begin(b->env, NULL, 0, &txn) != 0 ||
+		    mdb_put(txn, b->dbi, &key, &val, MDB_APPEND) != 0 ||
+		    mdb_txn_commit(txn) != 0)
+			die("bare commit", SP_ERR_STORAGE);
+	}
+	return (double)(bench_now_ns() - t0) / n;
+}
+
+/* ---- The till: verify + redeem ---------------------------------------- */
+
+struct pres {
+	uint8_t *p;
+	size_t len;
+};
+
+static const char *const scopes[] = { "sport/2026" };
+static const int claims[] = { SP_CLAIM_CATEGORY };
+
+/* OPS presentations of offer 1 made before the clock starts (the
+ * holder's phone makes them, not the till). */
+static void
+make_pres(struct lfix *f, struct pres *ps, uint64_t base)
+{
+	for (unsigned i = 0; i < OPS; i++) {
+		struct sp_present_opts po = {
+			.time = LFIX_T0 + 1000, .audience = LFIX_PROVIDER,
+			.offer = 1, .counter = base + i, .disclose = claims,
+			.disclose_count = 1, .scopes = scopes,
+			.scope_count = 1,
+		};
+		int r = sp_present(&ps[i].p, &ps[i].len, f->issued,
+		    f->issued_len, f->holder, &po);
+
+		if (r != SP_OK)
+			die("present", r);
+	}
+}
+
+/* What a till does per scan: verify, build the verdict, redeem. */
+static void
+till_one(struct lfix *f, struct sp_ledger *l, const struct pres *ps)
+{
+	struct sp_verify_opts vo = SP_VERIFY_OPTS_DEFAULT;
+	struct sp_presentation *p = NULL;
+	struct sp_verdict vd;
+	struct sp_receipt rc;
+	int r;
+
+	vo.now = LFIX_T0 + 1005;
+	vo.audience = LFIX_PROVIDER;
+	if ((r = sp_presentation_verify(&p, f->trust, &vo, ps->p, ps->len)) !=
+	    SP_OK)
+		die("verify", r);
+	memset(&vd, 0, sizeof(vd));
+	vd.approved = true;
+	vd.offer = sp_presentation_offer(p, &vd.counter);
+	vd.amount_cents = 350;
+	vd.limit = 1000000;
+	strcpy(vd.scope, "sport/2026");
+	if ((r = sp_presentation_limit_tag(p, vd.scope, vd.tag)) != SP_OK)
+		die("tag", r);
+	sp_presentation_replay_id(p, vd.replay_id);
+	vd.raw = ps->p;
+	vd.raw_len = ps->len;
+	if ((r = sp_ledger_redeem(l, &vd, LFIX_T0 + 1005, &rc)) != SP_OK ||
+	    !vd.approved)
+		die("redeem", r != SP_OK ? r : SP_ERR_INTERNAL);
+	sp_presentation_free(&p);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+int
+main(void)
+{
+	const char *base = getenv("SP_BENCH_DIR");
+	char dir[400];
+	struct lfix f;
+	struct sp_ledger *l = NULL;
+	struct bare b;
+	struct pres ps[OPS];
+	double redeem_ns[ROUNDS], bare_ns[ROUNDS], ed_ns[ROUNDS];
+	double t_redeem, t_bound;
+	int r;
+
+	if (base == NULL || *base == '\0')
+		base = ".";
+	snprintf(root, sizeof(root), "%s/sp-bench-ledger-XXXXXX", base);
+	if (mkdtemp(root) == NULL) {
+		perror("bench_ledger: mkdtemp");
+		return 1;
+	}
+	printf("# bench_ledger: %s (%s)\n", root, fs_name(root));
+	if ((r = lfix_init(&f, 1)) != SP_OK)
+		die("fixture", r);
+	snprintf(dir, sizeof(dir), "%s/bare", root);
+	bare_open(&b, dir);
+	snprintf(dir, sizeof(dir), "%s/ledger", root);
+	if ((r = sp_ledger_open(&l, dir, LFIX_PROVIDER, f.till)) != SP_OK)
+		die("ledger open", r);
+	/* Rounds interleaved so that both see the same disk. */
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t t0;
+
+		make_pres(&f, ps, (uint64_t)i * OPS + 1);
+		/* Alternate which goes first: a busy disk hurts both. */
+		if (i % 2 == 1)
+			bare_ns[i] = bare_commits(&b, OPS);
+		t0 = bench_now_ns();
+		for (unsigned j = 0; j < OPS; j++)
+			till_one(&f, l, &ps[j]);
+		redeem_ns[i] = (double)(bench_now_ns() - t0) / OPS;
+		for (unsigned j = 0; j < OPS; j++)
+			sp_bytes_free(ps[j].p, ps[j].len);
+		if (i % 2 == 0)
+			bare_ns[i] = bare_commits(&b, OPS);
+		ed_ns[i] = bench_ed25519_verify_ns(VERIFY_ITERS);
+		if (ed_ns[i] < 0)
+			die("ed25519 baseline", SP_ERR_INTERNAL);
+	}
+	t_redeem = median(redeem_ns, ROUNDS);
+	t_bound = 2 * median(ed_ns, ROUNDS) + median(bare_ns, ROUNDS);
+	printf("BENCH till_redeem %.0f ops/s\n", 1e9 / t_redeem);
+	printf("BENCH till_redeem_bound %.0f ops/s\n", 1e9 / t_bound);
+	printf("BENCH till_redeem_vs_bound %.2f x\n", t_redeem / t_bound);
+	printf("# bare durable commit %.1f us, bare Ed25519 verify %.1f us\n",
+	    median(bare_ns, ROUNDS) / 1e3, median(ed_ns, ROUNDS) / 1e3);
+	sp_ledger_close(&l);
+	mdb_env_close(b.env);
+	lfix_clear(&f);
+	if (nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		perror("bench_ledger: cleanup");
+	return 0;
+}
