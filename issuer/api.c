@@ -38,6 +38,7 @@ iss_config_defaults(struct iss_config *c)
 		.pass_validity = 365 * (int64_t)ISS_DAY,
 		.admin_bootstrap = false,
 		.renewal_slice = 1000,
+		.renewal_threads = 2,
 	};
 }
 
@@ -173,7 +174,8 @@ config_valid(const struct iss_config *c)
 	    c->code_ttl <= 366 * (int64_t)ISS_DAY &&
 	    c->pass_validity >= ISS_DAY &&
 	    c->pass_validity <= 5 * 366 * (int64_t)ISS_DAY &&
-	    c->renewal_slice >= 1;
+	    c->renewal_slice >= 1 && c->renewal_slice <= 1000000 &&
+	    c->renewal_threads >= 1 && c->renewal_threads <= 16;
 }
 
 static int
@@ -469,6 +471,10 @@ iss_app_metrics(struct iss_app *a, struct sp_buf *out)
 		    "Residents given a new validity window by bulk renewals.",
 		    m->renewed);
 	if (r == SP_OK)
+		r = metric(out, "stadspas_renewed_copies_total", "counter",
+		    "Renewed pass copies signed by bulk renewals.",
+		    m->passes_renewed);
+	if (r == SP_OK)
 		r = metric(out, "stadspas_registry_size", "gauge",
 		    "Events in the status log.", reg_log_size(a->log));
 	if (r == SP_OK)
@@ -514,6 +520,7 @@ static const struct route routes[] = {
 	ROUTE("POST", "/wallet/nonce", ISS_ROLE_NONE, iss_wallet_nonce),
 	ROUTE("POST", "/wallet/credential", ISS_ROLE_NONE,
 	    iss_wallet_credential),
+	ROUTE("POST", "/wallet/refresh", ISS_ROLE_NONE, iss_wallet_refresh),
 	ROUTE("GET", "/registry/keys", ISS_ROLE_NONE, iss_reg_get_keys),
 	ROUTE("GET", "/registry/trust", ISS_ROLE_NONE, iss_reg_get_trust),
 	ROUTE("GET", "/registry/offers", ISS_ROLE_NONE, iss_reg_get_offers),
@@ -685,6 +692,12 @@ fail:
 }
 
 /* ---- Periodic work ----------------------------------------------------- */
+
+bool
+iss_app_busy(const struct iss_app *a)
+{
+	return a != NULL && a->renewal_busy;
+}
 
 int
 iss_app_tick(struct iss_app *a, int64_t now, struct sp_buf *push,

@@ -35,6 +35,8 @@ struct iss_config {
 					 * start and print it once (stderr) */
 	uint32_t renewal_slice;		/* residents per tick of a bulk
 					 * renewal, 1000 */
+	uint32_t renewal_threads;	/* signing threads of a bulk
+					 * renewal, 2 */
 	/* For tests and benchmarks only: the Argon2id cost of new admin
 	 * tokens. 0 (the default) means crypto_pwhash_OPSLIMIT_INTERACTIVE
 	 * and crypto_pwhash_MEMLIMIT_INTERACTIVE, the production setting;
@@ -104,6 +106,9 @@ int iss_api_handle(struct iss_app *a, const struct iss_req *req,
  * If a new checkpoint was signed, appends a push message for WebSocket
  * subscribers to push (JSON text, see docs/HTTP_API.md) and sets *pushed.
  */
+/* True while periodic work is waiting (a bulk renewal): tick again soon
+ * instead of in a second. */
+bool iss_app_busy(const struct iss_app *a);
 int iss_app_tick(struct iss_app *a, int64_t now, struct sp_buf *push,
     bool *pushed);
 

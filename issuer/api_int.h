@@ -48,6 +48,7 @@ struct iss_metrics {
 	uint64_t rate_limited;
 	uint64_t checkpoints;
 	uint64_t renewed;
+	uint64_t passes_renewed;
 };
 
 /* One routed request. */
@@ -75,6 +76,7 @@ struct iss_app {
 	int64_t now;			/* latest time seen (request, tick) */
 	uint64_t pushed_size;		/* checkpoint last announced */
 	int64_t pushed_time;
+	bool renewal_busy;		/* a renewal has slices left */
 };
 
 typedef int (*iss_handler_fn)(struct iss_app *a, const struct iss_call *c,

@@ -1107,7 +1107,11 @@ tick_cb(lws_sorted_usec_list_t *sul)
 		s->accept_paused = false;
 		lws_rx_flow_control(s->listen_wsi, 1);
 	}
-	lws_sul_schedule(s->ctx, 0, &s->tick, tick_cb, LWS_US_PER_SEC);
+	/* A bulk renewal goes on slice by slice, requests served between
+	 * them; otherwise once a second. */
+	lws_sul_schedule(s->ctx, 0, &s->tick, tick_cb,
+	    iss_app_busy(s->app) && r == SP_OK && !s->stopping ?
+	    LWS_US_PER_MS : LWS_US_PER_SEC);
 }
 
 static void

@@ -69,6 +69,7 @@ enum opt_id {
 	O_DRAIN_TIMEOUT,
 	O_MAX_SUBSCRIBERS,
 	O_RENEWAL_SLICE,
+	O_RENEWAL_THREADS,
 	O_ADMIN_BOOTSTRAP,
 	O_INSECURE_HTTP,
 	O_COUNT,
@@ -208,8 +209,17 @@ static const struct opt_def opt_defs[O_COUNT] = {
 		.type = T_U32,
 		.arg = "N",
 		.def = "1000",
-		.help = "residents renewed per second during a bulk renewal",
+		.help = "residents per slice of a bulk renewal (a slice "
+		    "also stops at about 4096 signed copies)",
 		.max = 1000000,
+	},
+	[O_RENEWAL_THREADS] = {
+		.name = "renewal-threads",
+		.type = T_U32,
+		.arg = "N",
+		.def = "2",
+		.help = "threads signing the copies of a bulk renewal",
+		.max = 16,
 	},
 	[O_ADMIN_BOOTSTRAP] = {
 		.name = "admin-bootstrap",
@@ -895,6 +905,8 @@ main(int argc, char **argv)
 		cfg.pass_validity = (int64_t)o.num[O_PASS_VALIDITY];
 	if (o.set[O_RENEWAL_SLICE])
 		cfg.renewal_slice = (uint32_t)o.num[O_RENEWAL_SLICE];
+	if (o.set[O_RENEWAL_THREADS])
+		cfg.renewal_threads = (uint32_t)o.num[O_RENEWAL_THREADS];
 	cfg.admin_bootstrap = o.num[O_ADMIN_BOOTSTRAP] != 0;
 
 	diag[0] = '\0';

@@ -4,15 +4,32 @@
  * never deleted, so a job is the range 1..last_id (the residents that
  * existed when it was created) and a cursor; each tick renews the next
  * slice and moves the cursor in the same transaction.
+ *
+ * A slice, in four steps: (1) read the residents, their live copies'
+ * holder keys and the offers they need (one read transaction); (2)
+ * reserve one fresh random status index per renewed copy in the status
+ * log (one durable transaction); (3) sign the copies on cfg.renewal_threads
+ * worker threads (the slice's residents split between them; each thread
+ * its own builder, the issuer key and limit secret only read); (4) commit
+ * the residents' windows, their copies lists grown by the renewed copies,
+ * the renewed copies for /wallet/refresh and the job's cursor in one
+ * transaction. A crash before (4) leaves the reserved indices assigned
+ * but unused (never handed out again) and the slice is redone with fresh
+ * ones; a crash after (4) loses nothing.
  */
 #include "renewal.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_int.h"
+#include "catalogue.h"
 #include "json.h"
+#include "passplan.h"
 #include "stadspas/sp_err.h"
+#include "stadspas/sp_pass.h"
 
 static void
 job_name(char out[ISS_TARGET_MAX + 1], uint64_t id)
@@ -92,6 +109,7 @@ iss_renewal_create(struct iss_app *a, const struct iss_call *c,
 	}
 	if (r != SP_OK)
 		goto out;
+	a->renewal_busy = !cc.job.finished;
 	job_name(id, cc.job.id);
 	r = iss_json_reply(resp, 202, json_pack("{s:s}", "job", id));
 out:
@@ -128,67 +146,351 @@ iss_renewal_get(struct iss_app *a, const struct iss_call *c,
 
 /* ---- Ticks ------------------------------------------------------------- */
 
-struct slice_ctx {
-	uint64_t job;
-	uint32_t slice;
-	int64_t now;
-	uint64_t renewed;	/* out */
+#define MAX_THREADS 16
+
+struct ren_item {
+	uint8_t hash[32];		/* SHA-256 of the holder key */
+	uint8_t key[ISS_COSE_KEY_MAX];
+	size_t key_len;
+	uint32_t idx;
+	uint8_t *pass;			/* signed copy */
+	size_t pass_len;
 };
 
-static void
-slice_txn(struct reg_txn *t, void *vctx)
-{
-	struct slice_ctx *c = vctx;
-	struct iss_resident res;
-	struct iss_job j;
-	uint64_t id, end;
+struct ren_res {
+	struct iss_plan plan;
+	size_t first, n;		/* its items */
+	bool revoked;			/* no window, no copies */
+};
 
-	c->renewed = 0;
-	if (!iss_store_get_job(t, c->job, &j)) {
-		/* A dangling pointer to a job: drop it. */
-		if (t->ret == SP_OK)
-			iss_store_set_active_job(t, 0);
+struct ren_slice {
+	struct iss_app *a;
+	uint64_t job, cursor, end;	/* residents cursor+1..end */
+	int64_t now;
+	struct iss_job j;
+	struct ren_res *res;
+	size_t n_res;
+	struct ren_item *items;
+	size_t n_items, cap_items;
+	struct iss_copies *copies;	/* scratch */
+	uint64_t renewed;		/* out: residents given a window */
+};
+
+static int
+items_grow(struct ren_slice *s, size_t more)
+{
+	struct ren_item *v;
+	size_t cap = s->cap_items;
+
+	if (s->n_items + more <= cap)
+		return SP_OK;
+	while (cap < s->n_items + more)
+		cap = cap == 0 ? 256 : 2 * cap;
+	if ((v = realloc(s->items, cap * sizeof(*v))) == NULL)
+		return SP_ERR_NOMEM;
+	s->items = v;
+	s->cap_items = cap;
+	return SP_OK;
+}
+
+/* The distinct holder keys of the resident's unexpired copies, if the
+ * renewed copies fit under ISS_MAX_COPIES. */
+static void
+plan_items(struct reg_txn *t, struct ren_slice *s, struct ren_res *rr)
+{
+	struct iss_copies *c = s->copies;
+	size_t i, k, live = 0, first = s->n_items;
+
+	rr->first = first;
+	rr->n = 0;
+	if (rr->plan.res.status != ISS_RES_ACTIVE ||
+	    !iss_store_get_copies(t, rr->plan.res.id, c))
+		return;
+	for (i = 0; i < c->n; i++) {
+		const struct iss_copy *x = &c->v[i];
+		bool dup = false;
+
+		if (x->exp + ISS_DAY > s->now)
+			live++;
+		if (x->exp <= s->now)
+			continue;
+		for (k = first; k < s->n_items && !dup; k++)
+			dup = memcmp(s->items[k].hash, x->holder, 32) == 0;
+		if (dup)
+			continue;
+		if (items_grow(s, 1) != SP_OK) {
+			reg_txn_fail(t, SP_ERR_NOMEM);
+			return;
+		}
+		memcpy(s->items[s->n_items].hash, x->holder, 32);
+		/* Copies from before holder keys were kept: skipped. */
+		if (iss_store_get_holder(t, x->holder,
+		    s->items[s->n_items].key,
+		    &s->items[s->n_items].key_len))
+			s->n_items++;
+	}
+	if (live + (s->n_items - first) > ISS_MAX_COPIES)
+		s->n_items = first;	/* no room: the window only */
+	rr->n = s->n_items - first;
+}
+
+/* Step 1: the slice's residents and their copies to sign. */
+static void
+plan_txn(struct reg_txn *t, struct ren_slice *s, uint32_t slice,
+    uint32_t max_items)
+{
+	uint64_t id;
+	size_t i;
+
+	if (!iss_store_get_job(t, s->job, &s->j)) {
+		s->j.id = 0;	/* not found */
 		return;
 	}
-	end = j.last_id - j.cursor > c->slice ? j.cursor + c->slice :
-	    j.last_id;
-	for (id = j.cursor + 1; id <= end && t->ret == SP_OK; id++) {
-		/* Revoked residents keep no window; a missing id (never
-		 * expected: ids are dense) is skipped. */
-		if (iss_store_get_resident(t, id, &res) &&
-		    res.status != ISS_RES_REVOKED) {
-			res.win_from = j.valid_from;
-			res.win_until = j.valid_until;
-			iss_store_put_resident(t, &res);
-			c->renewed++;
-		}
-		j.done++;
+	s->cursor = s->end = s->j.cursor;
+	for (id = s->j.cursor + 1; id <= s->j.last_id &&
+	    id - s->j.cursor <= slice && s->n_items < max_items &&
+	    t->ret == SP_OK; id++) {
+		struct ren_res *rr = &s->res[s->n_res];
+
+		s->end = id;
+		memset(rr, 0, sizeof(*rr));
+		if (!iss_store_get_resident(t, id, &rr->plan.res))
+			continue;	/* never expected: ids are dense */
+		rr->revoked = rr->plan.res.status == ISS_RES_REVOKED;
+		if (rr->revoked)
+			continue;
+		rr->plan.res.win_from = s->j.valid_from;
+		rr->plan.res.win_until = s->j.valid_until;
+		for (i = 0; i < rr->plan.res.n_cat; i++)
+			rr->plan.yearly[i] = iss_cat_has_yearly(t,
+			    rr->plan.res.cat[i]);
+		iss_plan_times(&rr->plan, s->now, s->a->cfg.pass_validity);
+		plan_items(t, s, rr);
+		s->n_res++;
 	}
-	j.cursor = end;
+}
+
+/* Step 3: one resident's copies. */
+static int
+sign_resident(struct iss_app *a, struct ren_slice *s, const struct ren_res *rr)
+{
+	struct sp_pass_builder *b = NULL;
+	size_t i;
+	int r;
+
+	if (rr->n == 0)
+		return SP_OK;
+	if ((r = sp_pass_builder_new(&b)) != SP_OK ||
+	    (r = iss_plan_fill(a, b, &rr->plan)) != SP_OK)
+		goto out;
+	for (i = rr->first; i < rr->first + rr->n; i++) {
+		struct ren_item *it = &s->items[i];
+
+		if ((r = sp_pass_builder_set_status(b, ISS_LIST_ID,
+		    it->idx)) != SP_OK ||
+		    (r = sp_pass_builder_set_holder(b, it->key,
+		    it->key_len)) != SP_OK ||
+		    (r = sp_pass_issue(&it->pass, &it->pass_len, b,
+		    a->keys.cur, NULL)) != SP_OK)
+			goto out;
+	}
+out:
+	sp_pass_builder_free(&b);
+	return r;
+}
+
+struct worker {
+	struct ren_slice *s;
+	size_t id, n;
+	int r;
+	pthread_t th;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	size_t i;
+
+	w->r = SP_OK;
+	for (i = w->id; i < w->s->n_res && w->r == SP_OK; i += w->n)
+		w->r = sign_resident(w->s->a, w->s, &w->s->res[i]);
+	return NULL;
+}
+
+static int
+sign_all(struct ren_slice *s, unsigned threads)
+{
+	struct worker w[MAX_THREADS];
+	size_t i, n = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS :
+	    threads, started = 0;
+	int r = SP_OK;
+
+	if (s->n_items < 64)
+		n = 1;		/* not worth a thread */
+	for (i = 0; i < n; i++)
+		w[i] = (struct worker){ .s = s, .id = i, .n = n };
+	for (i = 1; i < n; i++) {
+		if (pthread_create(&w[i].th, NULL, worker_run, &w[i]) != 0)
+			break;
+		started = i;
+	}
+	/* Threads that did not start: their share runs here. */
+	for (i = started + 1; i < n; i++)
+		w[i].n = 0;
+	if (started + 1 < n) {
+		for (i = 0; i <= started; i++)
+			w[i].n = started + 1;
+	}
+	worker_run(&w[0]);
+	for (i = 1; i <= started; i++)
+		(void)pthread_join(w[i].th, NULL);
+	for (i = 0; i <= started; i++)
+		if (w[i].r != SP_OK)
+			r = w[i].r;
+	return r;
+}
+
+/* Step 4. Nothing else writes between the plan and this transaction (the
+ * daemon is single-threaded around its tick), so the plan holds. */
+static void
+commit_txn(struct reg_txn *t, void *vctx)
+{
+	struct ren_slice *s = vctx;
+	struct iss_copies *c = s->copies;
+	struct iss_job j;
+	size_t i, k;
+
+	s->renewed = 0;
+	if (!iss_store_get_job(t, s->job, &j))
+		return;
+	if (j.cursor != s->cursor) {
+		reg_txn_fail(t, SP_ERR_INTERNAL);
+		return;
+	}
+	for (i = 0; i < s->n_res && t->ret == SP_OK; i++) {
+		const struct ren_res *rr = &s->res[i];
+
+		if (rr->revoked || rr->plan.res.id == 0)
+			continue;
+		iss_store_put_resident(t, &rr->plan.res);
+		s->renewed++;
+		if (rr->n == 0 || !iss_store_get_copies(t, rr->plan.res.id, c))
+			continue;
+		for (k = 0; k < c->n; ) {	/* prune as issuance does */
+			if (c->v[k].exp + ISS_DAY <= s->now)
+				c->v[k] = c->v[--c->n];
+			else
+				k++;
+		}
+		for (k = rr->first; k < rr->first + rr->n && c->n <
+		    ISS_MAX_COPIES; k++) {
+			const struct ren_item *it = &s->items[k];
+			struct iss_copy *x = &c->v[c->n++];
+
+			x->list = ISS_LIST_ID;
+			x->idx = it->idx;
+			memcpy(x->holder, it->hash, 32);
+			x->iat = rr->plan.iat;
+			x->exp = rr->plan.exp;
+			iss_store_put_renewed(t, it->hash, s->job,
+			    rr->plan.res.id, it->pass, it->pass_len);
+		}
+		iss_store_put_copies(t, rr->plan.res.id, c);
+	}
+	j.done += s->end - j.cursor;
+	j.cursor = s->end;
 	if (j.cursor >= j.last_id) {
 		char target[ISS_TARGET_MAX + 1];
 
 		j.finished = true;
 		iss_store_set_active_job(t, 0);
 		job_name(target, j.id);
-		iss_store_audit(t, c->now, "system", "renewal.finish", target);
+		iss_store_audit(t, s->now, "system", "renewal.finish", target);
 	}
 	iss_store_put_job(t, &j);
+}
+
+static void
+slice_clear(struct ren_slice *s)
+{
+	size_t i;
+
+	for (i = 0; s->items != NULL && i < s->n_items; i++)
+		sp_bytes_free(s->items[i].pass, s->items[i].pass_len);
+	free(s->items);
+	free(s->res);
+	free(s->copies);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+slice_run(struct iss_app *a, struct ren_slice *s)
+{
+	uint32_t *idx = NULL;
+	struct reg_txn t;
+	size_t i;
+	int r = SP_ERR_NOMEM;
+
+	if ((s->res = calloc(a->cfg.renewal_slice, sizeof(*s->res))) ==
+	    NULL || (s->copies = malloc(sizeof(*s->copies))) == NULL)
+		goto out;
+	reg_txn_begin(&a->db, &t, false);
+	if (t.ret == SP_OK)
+		plan_txn(&t, s, a->cfg.renewal_slice, ISS_RENEW_MAX_COPIES);
+	reg_txn_abort(&t);
+	if ((r = t.ret) != SP_OK || s->j.id == 0)
+		goto out;
+	if (s->n_items > 0) {
+		r = SP_ERR_NOMEM;
+		if ((idx = calloc(s->n_items, sizeof(*idx))) == NULL)
+			goto out;
+		if ((r = reg_log_assign_batch(a->log, idx, s->n_items)) !=
+		    SP_OK)
+			goto out;
+		for (i = 0; i < s->n_items; i++)
+			s->items[i].idx = idx[i];
+		if ((r = sign_all(s, a->cfg.renewal_threads)) != SP_OK)
+			goto out;
+	}
+	if ((r = reg_db_write(&a->db, commit_txn, s)) == SP_OK) {
+		a->m.renewed += s->renewed;
+		a->m.passes_renewed += s->n_items;
+	}
+out:
+	free(idx);
+	return r;
+}
+
+static void
+drop_txn(struct reg_txn *t, void *vctx)
+{
+	(void)vctx;
+	iss_store_set_active_job(t, 0);
 }
 
 int
 iss_renewal_tick(struct iss_app *a, int64_t now)
 {
-	struct slice_ctx sc = { .slice = a->cfg.renewal_slice, .now = now };
+	struct ren_slice s;
 	struct reg_txn t;
 	int r;
 
+	memset(&s, 0, sizeof(s));
+	s.a = a;
+	s.now = now;
 	reg_txn_begin(&a->db, &t, false);
-	sc.job = iss_store_active_job(&t);
+	s.job = iss_store_active_job(&t);
 	reg_txn_abort(&t);
-	if (t.ret != SP_OK || sc.job == 0)
+	a->renewal_busy = false;
+	if (t.ret != SP_OK || s.job == 0)
 		return t.ret;
-	if ((r = reg_db_write(&a->db, slice_txn, &sc)) == SP_OK)
-		a->m.renewed += sc.renewed;
+	r = slice_run(a, &s);
+	if (r == SP_OK && s.j.id == 0) {
+		/* A dangling pointer to a job: drop it. */
+		r = reg_db_write(&a->db, drop_txn, NULL);
+	}
+	a->renewal_busy = r == SP_OK && s.j.id != 0 && s.end < s.j.last_id;
+	slice_clear(&s);
 	return r;
 }

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bulk renewal: a durable job that gives every resident a new validity
- * window, in slices of cfg.renewal_slice residents per iss_app_tick(),
- * each slice and the job's progress committed in one transaction, so a
- * restart resumes where the last committed slice ended. A renewed
- * resident's next /wallet/credential (with a fresh enrolment code) issues
- * copies for the new window; nothing is pushed to wallets.
+ * window and signs, for every active resident, one renewed pass copy per
+ * holder key of its unexpired copies (same claims, the new window, a
+ * fresh random status index each), in slices of at most
+ * cfg.renewal_slice residents and about ISS_RENEW_MAX_COPIES copies per
+ * iss_app_tick(), signed on cfg.renewal_threads threads; each slice and
+ * the job's progress are committed in one transaction, so a restart
+ * resumes where the last committed slice ended. Wallets fetch their
+ * renewed copies with POST /wallet/refresh.
  */
 #ifndef STADSPAS_ISSUER_RENEWAL_H
 #define STADSPAS_ISSUER_RENEWAL_H
 
 #include <stdint.h>
+
+#define ISS_RENEW_MAX_COPIES 4096	/* copies signed per slice, about */
 
 struct iss_app;
 struct iss_call;

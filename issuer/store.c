@@ -21,6 +21,8 @@ static const char *const db_names[ISS_DB_COUNT] = {
 	[ISS_DB_CATALOGUE] = "catalogue",
 	[ISS_DB_TOKENS] = "tokens",
 	[ISS_DB_AUDIT] = "audit",
+	[ISS_DB_HOLDERS] = "holders",
+	[ISS_DB_RENEWED] = "renewed",
 };
 
 /* Big enough for the catalogue record (a signed catalogue of up to
@@ -847,4 +849,103 @@ iss_store_put_catalogue(struct reg_txn *t, uint64_t version,
 	cbor_put_uint(&e, version);
 	cbor_put_bstr(&e, p, n);
 	put_value(t, ISS_DB_META, "catalogue", 9, &b, &e);
+}
+
+/* ---- Holder keys and renewed copies ------------------------------------ */
+
+struct holder_rec {
+	uint8_t *key;
+	size_t len;
+};
+
+static int
+dec_holder(void *out, const uint8_t *p, size_t n)
+{
+	struct holder_rec *h = out;
+	struct cbor_reader r;
+
+	if (!rec_open(&r, p, n, 2))
+		return SP_ERR_STORAGE;
+	rd_bytes(&r, h->key, ISS_COSE_KEY_MAX, &h->len);
+	return rec_close(&r);
+}
+
+bool
+iss_store_get_holder(struct reg_txn *t, const uint8_t hash[32],
+    uint8_t key[ISS_COSE_KEY_MAX], size_t *len)
+{
+	struct holder_rec h = { .key = key };
+
+	if (!get_value(t, ISS_DB_HOLDERS, hash, 32, dec_holder, &h))
+		return false;
+	*len = h.len;
+	return true;
+}
+
+void
+iss_store_put_holder(struct reg_txn *t, const uint8_t hash[32],
+    const uint8_t *key, size_t len)
+{
+	struct sp_buf b;
+	struct cbor_enc e;
+
+	sp_buf_init(&b);
+	cbor_enc_init(&e, &b);
+	cbor_put_array(&e, 2);
+	cbor_put_uint(&e, ISS_REC_VERSION);
+	cbor_put_bstr(&e, key, len);
+	put_value(t, ISS_DB_HOLDERS, hash, 32, &b, &e);
+}
+
+struct renewed_rec {
+	uint64_t job, resident;
+	struct sp_buf *pass;
+};
+
+static int
+dec_renewed(void *out, const uint8_t *p, size_t n)
+{
+	struct renewed_rec *x = out;
+	struct cbor_reader r;
+	const uint8_t *s = NULL;
+	size_t sl = 0;
+
+	if (!rec_open(&r, p, n, 4))
+		return SP_ERR_STORAGE;
+	x->job = rd_u64(&r);
+	x->resident = rd_u64(&r);
+	if (cbor_read_bstr(&r, &s, &sl) == SP_OK &&
+	    sp_buf_set(x->pass, s, sl) != SP_OK)
+		return SP_ERR_STORAGE;
+	return rec_close(&r);
+}
+
+bool
+iss_store_get_renewed(struct reg_txn *t, const uint8_t hash[32],
+    uint64_t *job, uint64_t *resident, struct sp_buf *pass)
+{
+	struct renewed_rec x = { .pass = pass };
+
+	if (!get_value(t, ISS_DB_RENEWED, hash, 32, dec_renewed, &x))
+		return false;
+	*job = x.job;
+	*resident = x.resident;
+	return true;
+}
+
+void
+iss_store_put_renewed(struct reg_txn *t, const uint8_t hash[32],
+    uint64_t job, uint64_t resident, const uint8_t *pass, size_t len)
+{
+	struct sp_buf b;
+	struct cbor_enc e;
+
+	sp_buf_init(&b);
+	cbor_enc_init(&e, &b);
+	cbor_put_array(&e, 4);
+	cbor_put_uint(&e, ISS_REC_VERSION);
+	cbor_put_uint(&e, job);
+	cbor_put_uint(&e, resident);
+	cbor_put_bstr(&e, pass, len);
+	put_value(t, ISS_DB_RENEWED, hash, 32, &b, &e);
 }

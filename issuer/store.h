@@ -18,6 +18,12 @@
  *   tokens     4-byte token prefix -> token (revoked ones stay, so a
  *              prefix is never reused)
  *   audit      be64 seq (dense from 1, MDB_APPEND) -> audit entry
+ *   holders    SHA-256(holder COSE_Key) -> [1, COSE_Key bstr]: the keys
+ *              copies are bound to, so a bulk renewal can sign for them
+ *              (copies issued before this table existed have none)
+ *   renewed    SHA-256(holder COSE_Key) -> [1, job id, resident id,
+ *              issued pass bstr]: the newest renewed copy for that key,
+ *              waiting for POST /wallet/refresh
  *
  * The get/put helpers work inside a struct reg_txn and follow its sticky
  * error: a get that finds a value it cannot decode fails the transaction
@@ -60,6 +66,8 @@ enum iss_db {
 	ISS_DB_CATALOGUE,
 	ISS_DB_TOKENS,
 	ISS_DB_AUDIT,
+	ISS_DB_HOLDERS,
+	ISS_DB_RENEWED,
 	ISS_DB_COUNT
 };
 
@@ -210,6 +218,17 @@ void iss_store_put_job(struct reg_txn *t, const struct iss_job *j);
 /* The running job's id, 0 if none. */
 uint64_t iss_store_active_job(struct reg_txn *t);
 void iss_store_set_active_job(struct reg_txn *t, uint64_t id);
+
+bool iss_store_get_holder(struct reg_txn *t, const uint8_t hash[32],
+    uint8_t key[ISS_COSE_KEY_MAX], size_t *len);
+void iss_store_put_holder(struct reg_txn *t, const uint8_t hash[32],
+    const uint8_t *key, size_t len);
+
+/* pass gets the issued pass bytes. */
+bool iss_store_get_renewed(struct reg_txn *t, const uint8_t hash[32],
+    uint64_t *job, uint64_t *resident, struct sp_buf *pass);
+void iss_store_put_renewed(struct reg_txn *t, const uint8_t hash[32],
+    uint64_t job, uint64_t resident, const uint8_t *pass, size_t len);
 
 /* Value decoders, for foreach visitors (SP_OK or SP_ERR_STORAGE). */
 int iss_resident_decode(struct iss_resident *r, const uint8_t *p, size_t n);

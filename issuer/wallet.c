@@ -23,6 +23,7 @@
 #include "hash.h"
 #include "json.h"
 #include "pass_int.h"
+#include "passplan.h"
 #include "stadspas/sp_err.h"
 #include "stadspas/sp_pass.h"
 
@@ -235,99 +236,6 @@ proof_verify(const struct proof *p, const uint8_t nonce[ISS_NONCE_LEN],
 	return sig_verify(&p->pub, p->pub.alg, msg, n, p->sig, p->sig_len);
 }
 
-/* ---- Building the pass ------------------------------------------------- */
-
-struct pass_plan {
-	struct iss_resident res;
-	bool yearly[ISS_MAX_CATEGORIES];
-	int64_t iat, nbf, exp;
-	int year;			/* of the issue, for age bands */
-};
-
-static int
-add_limits(struct iss_app *a, struct sp_pass_builder *b,
-    const struct pass_plan *pl, size_t i)
-{
-	const char *cat = pl->res.cat[i];
-	uint8_t key[SP_TAG_LEN], tag[SP_TAG_LEN];
-	char scope[ISS_CATEGORY_MAX + 16];
-	int y, y0, y1, r;
-
-	sp_limit_key_derive(key, a->keys.limit_secret, ISS_SECRET_LEN,
-	    pl->res.pass_no, cat);
-	r = sp_pass_builder_add_limit_key(b, cat, key);
-	/* Yearly limits: the tag of every calendar year the pass is valid
-	 * in (at most two), so a till needs only that one claim. */
-	y0 = iss_year_of(pl->nbf != 0 ? pl->nbf : pl->iat);
-	y1 = iss_year_of(pl->exp - 1);
-	if (y1 > y0 + 1)
-		y1 = y0 + 1;
-	for (y = y0; r == SP_OK && pl->yearly[i] && y <= y1; y++) {
-		snprintf(scope, sizeof(scope), "%s/%d", cat, y);
-		sp_limit_tag_derive(tag, key, sizeof(key), scope);
-		r = sp_pass_builder_add_limit_tag(b, scope, tag);
-	}
-	sodium_memzero(key, sizeof(key));
-	sodium_memzero(tag, sizeof(tag));
-	return r;
-}
-
-static int
-builder_fill(struct iss_app *a, struct sp_pass_builder *b,
-    const struct pass_plan *pl)
-{
-	const struct iss_resident *res = &pl->res;
-	int age = pl->year - (int)res->birth_year;
-	size_t i;
-	int r;
-
-	if ((r = sp_pass_builder_set_issuer(b, a->cfg.issuer_name)) != SP_OK ||
-	    (r = sp_pass_builder_set_times(b, pl->iat, pl->nbf, pl->exp)) !=
-	    SP_OK ||
-	    (r = sp_pass_builder_add_text(b, SP_CLAIM_PASS_NO, res->pass_no)) !=
-	    SP_OK ||
-	    (r = sp_pass_builder_add_text(b, SP_CLAIM_NAME, res->name)) !=
-	    SP_OK ||
-	    (r = sp_pass_builder_add_uint(b, SP_CLAIM_BIRTH_YEAR,
-	    res->birth_year)) != SP_OK ||
-	    (r = sp_pass_builder_add_bool(b, SP_CLAIM_AGE_UNDER_12,
-	    age < 12)) != SP_OK ||
-	    (r = sp_pass_builder_add_bool(b, SP_CLAIM_AGE_UNDER_18,
-	    age < 18)) != SP_OK ||
-	    (r = sp_pass_builder_add_bool(b, SP_CLAIM_AGE_OVER_65,
-	    age >= 65)) != SP_OK)
-		return r;
-	if (res->household != 0 &&
-	    (r = sp_pass_builder_add_uint(b, SP_CLAIM_HOUSEHOLD_SIZE,
-	    res->household)) != SP_OK)
-		return r;
-	for (i = 0; i < res->n_cat; i++)
-		if ((r = sp_pass_builder_add_text(b, SP_CLAIM_CATEGORY,
-		    res->cat[i])) != SP_OK)
-			return r;
-	for (i = 0; i < res->n_cat; i++)
-		if ((r = add_limits(a, b, pl, i)) != SP_OK)
-			return r;
-	return SP_OK;
-}
-
-/* Times: iat rounded down to the day (copies and residents issued the
- * same day cannot be told apart by it); a renewal window that has not
- * ended sets nbf and exp, else exp = iat + pass_validity. */
-static void
-plan_times(struct pass_plan *pl, int64_t now, int64_t validity)
-{
-	pl->iat = now - now % ISS_DAY;
-	pl->nbf = 0;
-	pl->exp = pl->iat + validity;
-	if (pl->res.win_until > now && pl->res.win_until > pl->iat) {
-		pl->exp = pl->res.win_until;
-		if (pl->res.win_from > pl->iat)
-			pl->nbf = pl->res.win_from;
-	}
-	pl->year = iss_year_of(now);
-}
-
 /* ---- POST /wallet/credential ------------------------------------------- */
 
 static const struct iss_js_field proof_fields[] = {
@@ -354,7 +262,7 @@ struct cred_req {
 	struct proof *proofs;
 	size_t n;
 	uint32_t *idx;
-	struct pass_plan plan;
+	struct iss_plan plan;
 	struct iss_copies *copies;	/* the resident's copies */
 	bool code_gone;			/* out of the write */
 	bool too_many;			/* out of the write */
@@ -485,7 +393,7 @@ issue_all(struct iss_app *a, struct cred_req *q, json_t *passes)
 	int r;
 
 	if ((r = sp_pass_builder_new(&b)) != SP_OK ||
-	    (r = builder_fill(a, b, &q->plan)) != SP_OK)
+	    (r = iss_plan_fill(a, b, &q->plan)) != SP_OK)
 		goto out;
 	for (i = 0; i < q->n; i++) {
 		if ((r = sp_pass_builder_set_status(b, ISS_LIST_ID,
@@ -546,6 +454,8 @@ issue_txn(struct reg_txn *t, void *vctx)
 		memcpy(x->holder, q->proofs[i].hash, sizeof(x->holder));
 		x->iat = q->plan.iat;
 		x->exp = q->plan.exp;
+		iss_store_put_holder(t, q->proofs[i].hash, q->proofs[i].cose,
+		    q->proofs[i].cose_len);
 	}
 	iss_store_put_copies(t, code.resident, cp);
 	snprintf(target, sizeof(target), "r%llu",
@@ -614,7 +524,7 @@ iss_wallet_credential(struct iss_app *a, const struct iss_call *c,
 		}
 	}
 	/* Everything checked: reserve, sign, record. */
-	plan_times(&q.plan, req->now, a->cfg.pass_validity);
+	iss_plan_times(&q.plan, req->now, a->cfg.pass_validity);
 	r = SP_ERR_NOMEM;
 	if ((passes = json_array()) == NULL)
 		goto out;
@@ -641,5 +551,101 @@ out:
 	json_decref(passes);
 	cred_req_clear(&q);
 	sodium_memzero(norm, sizeof(norm));
+	return r;
+}
+
+/* ---- POST /wallet/refresh ---------------------------------------------- */
+
+static const struct iss_js_field refresh_fields[] = {
+	{ .name = "nonce", .type = ISS_JS_STR, .required = true, .max = 64 },
+	{ .name = "proofs", .type = ISS_JS_ARRAY, .required = true,
+	    .max = 64, .elem = ISS_JS_OBJECT, .sub = &proof_schema },
+};
+static const struct iss_js_schema refresh_schema =
+    ISS_JS_SCHEMA(refresh_fields);
+
+/* The refresh proof: a signature over "stadspas refresh v1" 0x00 ||
+ * nonce. */
+static int
+refresh_verify(const struct proof *p, const uint8_t nonce[ISS_NONCE_LEN])
+{
+	static const char label[] = ISS_REFRESH_LABEL;
+	uint8_t msg[sizeof(label) + ISS_NONCE_LEN];
+
+	memcpy(msg, label, sizeof(label));
+	memcpy(msg + sizeof(label), nonce, ISS_NONCE_LEN);
+	return sig_verify(&p->pub, p->pub.alg, msg, sizeof(msg), p->sig,
+	    p->sig_len);
+}
+
+/* Each proven key's renewed copy (hex), or null: none waiting, or its
+ * resident is no longer active. */
+static int
+refresh_collect(struct iss_app *a, const struct cred_req *q, json_t *passes)
+{
+	struct iss_resident res;
+	struct sp_buf pass;
+	struct reg_txn t;
+	uint64_t job, rid;
+	size_t i;
+	int r = SP_OK;
+
+	sp_buf_init(&pass);
+	reg_txn_begin(&a->db, &t, false);
+	for (i = 0; i < q->n && t.ret == SP_OK && r == SP_OK; i++) {
+		json_t *v = NULL;
+
+		if (iss_store_get_renewed(&t, q->proofs[i].hash, &job, &rid,
+		    &pass) && iss_store_get_resident(&t, rid, &res) &&
+		    res.status == ISS_RES_ACTIVE)
+			v = iss_json_hex(pass.ptr, pass.len);
+		else
+			v = json_null();
+		if (v == NULL || json_array_append_new(passes, v) != 0)
+			r = SP_ERR_NOMEM;
+	}
+	reg_txn_abort(&t);
+	sp_buf_clear(&pass);
+	return t.ret != SP_OK ? t.ret : r;
+}
+
+int
+iss_wallet_refresh(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp)
+{
+	const struct iss_req *req = c->req;
+	struct cred_req q;
+	json_t *passes = NULL;
+	size_t i, found = 0;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	if ((r = iss_json_parse(&q.o, req, &refresh_schema, resp)) != SP_OK)
+		goto out;
+	if ((r = decode_request(a, &q, resp)) != SP_OK)
+		goto out;
+	if (!nonce_take(&a->nonces, q.nonce, req->now)) {
+		r = iss_error(resp, 400, "invalid_proof",
+		    "unknown, used or expired nonce");
+		goto out;
+	}
+	for (i = 0; i < q.n; i++) {
+		if (refresh_verify(&q.proofs[i], q.nonce) != SP_OK) {
+			r = iss_error(resp, 400, "invalid_proof",
+			    "a proof of possession does not verify");
+			goto out;
+		}
+	}
+	r = SP_ERR_NOMEM;
+	if ((passes = json_array()) == NULL ||
+	    (r = refresh_collect(a, &q, passes)) != SP_OK)
+		goto out;
+	for (i = 0; i < q.n; i++)
+		found += !json_is_null(json_array_get(passes, i));
+	r = iss_json_reply(resp, 200, json_pack("{s:O, s:i, s:I}", "passes",
+	    passes, "list", ISS_LIST_ID, "found", (json_int_t)found));
+out:
+	json_decref(passes);
+	cred_req_clear(&q);
 	return r;
 }

@@ -17,6 +17,7 @@
 #define ISS_NONCE_MAX 4096		/* outstanding nonces kept */
 #define ISS_CODE_CHARS 12		/* enrolment code, without dashes */
 #define ISS_POP_LABEL "stadspas pop v1"	/* signed with its NUL */
+#define ISS_REFRESH_LABEL "stadspas refresh v1"	/* the same */
 
 struct iss_nonce {
 	uint8_t v[ISS_NONCE_LEN];
@@ -54,6 +55,10 @@ int iss_wallet_nonce(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
 /* POST /wallet/credential */
 int iss_wallet_credential(struct iss_app *a, const struct iss_call *c,
+    struct iss_resp *resp);
+/* POST /wallet/refresh: the renewed copies of bulk renewals, one per
+ * proven holder key */
+int iss_wallet_refresh(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp);
 
 #endif /* STADSPAS_ISSUER_WALLET_H */

@@ -33,7 +33,7 @@
 struct MDB_env;
 struct MDB_txn;
 
-#define REG_DB_MAX_DBS 8
+#define REG_DB_MAX_DBS 16
 #define REG_DB_DEFAULT_MAP ((size_t)1 << 30)	/* 1 GiB */
 
 enum reg_db_flags {

@@ -1569,6 +1569,178 @@ test_renewal(struct env *e)
 	sp_buf_clear(&push);
 }
 
+/* A POST /wallet/refresh body: proofs over "stadspas refresh v1" 0x00 ||
+ * nonce by keys k[0..n); corrupt: index of a proof to break (or -1). */
+static char *
+refresh_body(struct sp_key *const *k, size_t n, const char *nonce_hex,
+    int corrupt)
+{
+	static const char label[] = "stadspas refresh v1";
+	struct sp_buf nonce, msg;
+	char *body = malloc(16384), key_hex[300], sig_hex[200];
+	uint8_t cose[128], sig[SIG_MAX_LEN];
+	size_t i, cl, sl, off;
+
+	sp_buf_init(&nonce);
+	sp_buf_init(&msg);
+	CHECK(tu_hex(&nonce, nonce_hex) == 0);
+	CHECK(sp_buf_append(&msg, label, sizeof(label)) == SP_OK);
+	CHECK(sp_buf_append(&msg, nonce.ptr, nonce.len) == SP_OK);
+	off = (size_t)snprintf(body, 16384, "{\"nonce\":\"%s\",\"proofs\":[",
+	    nonce_hex);
+	for (i = 0; i < n; i++) {
+		CHECK(sig_sign(&k[i]->priv, sig, &sl, msg.ptr, msg.len) ==
+		    SP_OK);
+		if ((int)i == corrupt)
+			sig[7] ^= 1;
+		cl = sizeof(cose);
+		CHECK(sp_key_public_cose(k[i], cose, &cl) == SP_OK);
+		hex_into(key_hex, cose, cl);
+		hex_into(sig_hex, sig, sl);
+		off += (size_t)snprintf(body + off, 16384 - off,
+		    "%s{\"key\":\"%s\",\"sig\":\"%s\"}", i ? "," : "",
+		    key_hex, sig_hex);
+	}
+	snprintf(body + off, 16384 - off, "]}");
+	sp_buf_clear(&nonce);
+	sp_buf_clear(&msg);
+	return body;
+}
+
+static int
+refresh(struct env *e, struct sp_key *const *k, size_t n, int corrupt)
+{
+	char nonce[80], *body;
+
+	get_nonce(e, nonce);
+	body = refresh_body(k, n, nonce, corrupt);
+	request(e, "POST", "/wallet/refresh", NULL, NULL, body, strlen(body),
+	    NULL, "198.51.100.90");
+	free(body);
+	return R.status;
+}
+
+/* Verifies an issued pass held by k at time when; returns its status
+ * index and expiry. */
+static int
+pass_check(const struct sp_buf *pass, struct sp_key *k,
+    const struct sp_trust *t, int64_t when, uint32_t *idx, int64_t *exp)
+{
+	static const int none[] = { SP_CLAIM_PASS_NO };
+	struct sp_present_opts po = { .time = when, .disclose = none,
+	    .disclose_count = 1 };
+	struct sp_verify_opts vo = SP_VERIFY_OPTS_DEFAULT;
+	struct sp_presentation *p = NULL;
+	uint8_t *pres = NULL;
+	uint32_t list;
+	size_t len = 0;
+	int r;
+
+	vo.now = when;
+	if ((r = sp_present(&pres, &len, pass->ptr, pass->len, k, &po)) !=
+	    SP_OK)
+		return r;
+	r = sp_presentation_verify(&p, t, &vo, pres, len);
+	sp_bytes_free(pres, len);
+	if (r == SP_OK) {
+		sp_presentation_status(p, &list, idx);
+		*exp = sp_presentation_expiry(p);
+	}
+	sp_presentation_free(&p);
+	return r;
+}
+
+/* Bulk renewal signs: renewed copies for every holder key of a
+ * resident's live copies, fetched with POST /wallet/refresh. */
+static void
+test_renewal_signs(struct env *e)
+{
+	struct wallet w, other;
+	struct sp_trust *t;
+	struct sp_buf push, pass;
+	struct sp_key *ks[4];
+	char res[32], code[32], job[48], body[128];
+	int64_t from = now_ + 100 * 86400, until = from + 365 * 86400, exp;
+	uint32_t old_idx[3], idx;
+	size_t i, j, n_keys;
+	bool pushed;
+	int guard;
+
+	sp_buf_init(&push);
+	sp_buf_init(&pass);
+	new_resident(e, "{\"name\":\"Renew Me\",\"birth_year\":1970,"
+	    "\"categories\":[\"sport\"]}", res);
+	new_code(e, res, code);
+	wallet_init(&w, 3);
+	wallet_init(&other, 1);
+	CHECK(enrol(e, &w, code, "198.51.100.91") == 200);
+	t = trust_from_registry(e, &n_keys);
+	for (i = 0; i < 3; i++)
+		CHECK(pass_check(&w.pass[i], w.k[i], t, now_, &old_idx[i],
+		    &exp) == SP_OK);
+	/* Nothing waiting yet: nulls. */
+	CHECK(refresh(e, w.k, 3, -1) == 200 && jint("found") == 0 &&
+	    json_is_null(json_array_get(json_object_get(R.j, "passes"), 0)));
+	snprintf(body, sizeof(body), "{\"valid_from\":%lld,"
+	    "\"valid_until\":%lld}", (long long)from, (long long)until);
+	CHECK(post(e, "/admin/renewals", e->admin, body) == 202);
+	snprintf(job, sizeof(job), "/admin/renewals/%s", jstr("job"));
+	CHECK(iss_app_busy(e->a));
+	for (guard = 0; guard < 1000; guard++) {
+		CHECK(iss_app_tick(e->a, now_, &push, &pushed) == SP_OK);
+		CHECK(get(e, job, NULL, e->admin) == 200);
+		if (json_is_true(json_object_get(R.j, "finished")))
+			break;
+	}
+	CHECK(json_is_true(json_object_get(R.j, "finished")));
+	CHECK(!iss_app_busy(e->a));
+	/* The resident lists the three renewed copies beside the old. */
+	snprintf(body, sizeof(body), "/admin/residents/%s", res);
+	CHECK(get(e, body, NULL, e->admin) == 200);
+	CHECK(json_array_size(json_object_get(R.j, "passes")) == 6);
+	/* Refresh: bad proofs first, then the three keys and a stranger. */
+	CHECK(refresh(e, w.k, 3, 1) == 400 && is_error(400,
+	    "invalid_proof"));
+	ks[0] = w.k[2];
+	ks[1] = other.k[0];
+	ks[2] = w.k[0];
+	ks[3] = w.k[1];
+	CHECK(refresh(e, ks, 4, -1) == 200 && jint("found") == 3 &&
+	    jint("list") == 1);
+	CHECK(json_is_null(json_array_get(json_object_get(R.j, "passes"),
+	    1)));
+	for (i = 0; i < 4; i++) {
+		const char *hex = json_string_value(json_array_get(
+		    json_object_get(R.j, "passes"), i));
+
+		if (i == 1)
+			continue;
+		CHECK(hex != NULL && tu_hex(&pass, hex) == 0);
+		/* Not valid before the window, valid in it, until until. */
+		CHECK(pass_check(&pass, ks[i], t, now_, &idx, &exp) ==
+		    SP_ERR_NOT_YET_VALID);
+		CHECK(pass_check(&pass, ks[i], t, from + 86400, &idx, &exp) ==
+		    SP_OK && exp == until);
+		for (j = 0; j < 3; j++)
+			CHECK(idx != old_idx[j]);
+		/* Bound to its key: another key cannot present it. */
+		CHECK(pass_check(&pass, other.k[0], t, from + 86400, &idx,
+		    &exp) != SP_OK);
+	}
+	/* A revoked resident's renewed copies are not handed out. */
+	snprintf(body, sizeof(body), "/admin/residents/%s/revoke", res);
+	CHECK(post(e, body, e->admin, "{\"reason\":1}") == 200);
+	CHECK(refresh(e, w.k, 3, -1) == 200 && jint("found") == 0);
+	CHECK(get(e, "/metrics", NULL, NULL) == 200 &&
+	    strstr((const char *)R.body.ptr, "stadspas_renewed_copies_total")
+	    != NULL);
+	wallet_clear(&w);
+	wallet_clear(&other);
+	sp_trust_free(&t);
+	sp_buf_clear(&push);
+	sp_buf_clear(&pass);
+}
+
 /* The byte-exact example of docs/FORMATS.md, "Offers catalogue". */
 static const char cat_vector_hex[] =
     "8449a20127044406c3b3e2a05871a501030201031a6955b9000481a701010281"
@@ -1690,6 +1862,7 @@ main(void)
 	test_persistence(&e);
 	test_trust_removal(&e, &f);
 	test_renewal(&e);
+	test_renewal_signs(&e);
 	test_copy_cap(&e);
 	wallet_clear(&f.w);
 	reply_reset();
