@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <lmdb.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -157,5 +158,78 @@ bench_sha256_ns(size_t len, unsigned iters)
 	r = per_iter(t0, t1, iters);
 fail:
 	free(buf);
+	return r;
+}
+
+double
+bench_ed25519_sign_ns(size_t len, unsigned iters)
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	uint8_t sig[crypto_sign_BYTES], *msg;
+	uint64_t t0, t1;
+	unsigned i;
+
+	if (iters == 0)
+		iters = 1;
+	if (sodium_init() < 0 || (msg = calloc(1, len + 1)) == NULL)
+		return -1;
+	randombytes_buf(msg, len);
+	crypto_sign_keypair(pk, sk);
+	t0 = bench_now_ns();
+	for (i = 0; i < iters; i++) {
+		msg[0] = (uint8_t)i;
+		crypto_sign_detached(sig, NULL, msg, len, sk);
+	}
+	t1 = bench_now_ns();
+	sodium_memzero(sk, sizeof(sk));
+	free(msg);
+	return (double)(t1 - t0) / iters;
+}
+
+double
+bench_sign_commit_ns(const char *dir, unsigned iters)
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	uint8_t sig[crypto_sign_BYTES], msg[600], key[8];
+	MDB_env *env = NULL;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	uint64_t t0, t1;
+	double r = -1;
+	unsigned i;
+
+	if (iters == 0)
+		iters = 1;
+	if (sodium_init() < 0 || mdb_env_create(&env) != 0 ||
+	    mdb_env_set_mapsize(env, (size_t)64 << 20) != 0 ||
+	    mdb_env_open(env, dir, 0, 0600) != 0)
+		goto out;
+	randombytes_buf(msg, sizeof(msg));
+	crypto_sign_keypair(pk, sk);
+	t0 = bench_now_ns();
+	for (i = 0; i < iters; i++) {
+		memcpy(msg, &i, sizeof(i));
+		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
+		memcpy(key, &i, sizeof(i));
+		memset(key + sizeof(i), 0, sizeof(key) - sizeof(i));
+		k = (MDB_val){ .mv_size = sizeof(key), .mv_data = key };
+		v = (MDB_val){ .mv_size = sizeof(sig), .mv_data = sig };
+		if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
+			goto out;
+		if (mdb_dbi_open(txn, NULL, 0, &dbi) != 0 ||
+		    mdb_put(txn, dbi, &k, &v, 0) != 0) {
+			mdb_txn_abort(txn);
+			goto out;
+		}
+		if (mdb_txn_commit(txn) != 0)	/* durable: fsync */
+			goto out;
+	}
+	t1 = bench_now_ns();
+	r = (double)(t1 - t0) / iters;
+out:
+	sodium_memzero(sk, sizeof(sk));
+	if (env != NULL)
+		mdb_env_close(env);
 	return r;
 }

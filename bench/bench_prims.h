@@ -35,4 +35,16 @@ double bench_es256_verify_ns(unsigned iters);
  */
 double bench_sha256_ns(size_t len, unsigned iters);
 
+/* Nanoseconds per libsodium Ed25519 signature (crypto_sign_detached) of
+ * a len-byte message, on this thread. Negative on failure. */
+double bench_ed25519_sign_ns(size_t len, unsigned iters);
+
+/*
+ * Nanoseconds per issuance bound: one Ed25519 signature of 600 bytes plus
+ * one durable LMDB commit (a fresh write transaction putting the
+ * signature, mdb_txn_commit with the default fsync) in the existing
+ * directory dir. Negative on failure.
+ */
+double bench_sign_commit_ns(const char *dir, unsigned iters);
+
 #endif /* STADSPAS_BENCH_BENCH_PRIMS_H */

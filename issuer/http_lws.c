@@ -1111,7 +1111,8 @@ tick_cb(lws_sorted_usec_list_t *sul)
 	 * them; otherwise once a second. */
 	lws_sul_schedule(s->ctx, 0, &s->tick, tick_cb,
 	    iss_app_busy(s->app) && r == SP_OK && !s->stopping ?
-	    LWS_US_PER_MS : LWS_US_PER_SEC);
+	    (lws_usec_t)(s->o.renewal_pause_ms > 0 ? s->o.renewal_pause_ms :
+	    1) * LWS_US_PER_MS : LWS_US_PER_SEC);
 }
 
 static void

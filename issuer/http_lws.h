@@ -33,6 +33,8 @@ struct iss_server_opts {
 	unsigned drain_timeout;		/* s to finish in-flight requests on
 					 * SIGTERM/SIGINT; 0 = 10 */
 	unsigned max_subscribers;	/* WebSocket subscribers; 0 = 256 */
+	unsigned renewal_pause_ms;	/* between bulk renewal slices; 0 =
+					 * 1 ms */
 };
 
 /*

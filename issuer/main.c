@@ -70,6 +70,7 @@ enum opt_id {
 	O_MAX_SUBSCRIBERS,
 	O_RENEWAL_SLICE,
 	O_RENEWAL_THREADS,
+	O_RENEWAL_PAUSE,
 	O_ADMIN_BOOTSTRAP,
 	O_INSECURE_HTTP,
 	O_COUNT,
@@ -220,6 +221,15 @@ static const struct opt_def opt_defs[O_COUNT] = {
 		.def = "2",
 		.help = "threads signing the copies of a bulk renewal",
 		.max = 16,
+	},
+	[O_RENEWAL_PAUSE] = {
+		.name = "renewal-pause",
+		.type = T_U32,
+		.arg = "MS",
+		.def = "1",
+		.help = "milliseconds between slices of a bulk renewal "
+		    "(throttles it)",
+		.max = 60000,
 	},
 	[O_ADMIN_BOOTSTRAP] = {
 		.name = "admin-bootstrap",
@@ -941,6 +951,8 @@ main(int argc, char **argv)
 	    (unsigned)o.num[O_DRAIN_TIMEOUT] : 0;
 	so.max_subscribers = o.set[O_MAX_SUBSCRIBERS] ?
 	    (unsigned)o.num[O_MAX_SUBSCRIBERS] : 0;
+	so.renewal_pause_ms = o.set[O_RENEWAL_PAUSE] ?
+	    (unsigned)o.num[O_RENEWAL_PAUSE] : 0;
 	if (iss_server_new(&srv, app, &so) != SP_OK)
 		goto out;
 	iss_log(ISS_LOG_INFO, "msg=listening addr=\"%s\" port=%u tls=%s "

@@ -944,11 +944,21 @@ def test_sigkill_renewal(d, tmp):
     renewed = [new_resident(d, 'Renewal %d' % i, 1980, ['sport'],
                             conn=c)['resident'] for i in range(24)]
     c.close()
+    # Two residents hold copies: the renewal signs renewed ones for them.
+    held = []
+    for k, res in enumerate((renewed[0], renewed[-1])):
+        wr = os.path.join(tmp, 'wallet_r%d' % k)
+        os.mkdir(wr)
+        walletkit('keygen', wr, 2)
+        r = enrol(d, wr, new_code(d, res))
+        check(r.status == 200, 'enrol before the renewal: %r' % r)
+        held.append((res, wr, r.json.get('passes', []) if r.json else []))
     rc = d.stop()
     check(rc == 0, 'SIGTERM exit 0')
     token = d.token
-    d = Daemon(d.data_dir, '--renewal-slice', '2', bootstrap=False,
-               token=token)
+    # Slow slices (2 residents a second) so the kill lands mid-job.
+    d = Daemon(d.data_dir, '--renewal-slice', '2', '--renewal-pause',
+               '1000', bootstrap=False, token=token)
     now = int(time.time())
     r = d.post('/admin/renewals', {'valid_from': now, 'valid_until':
                                    now + 300 * 86400}, token=d.token)
@@ -1012,6 +1022,34 @@ def test_sigkill_renewal(d, tmp):
     check(ok, 'passes acknowledged before the kill are kept')
     check(len(set(idx)) == len(idx), 'no status index used twice')
     check(len(set(numbers)) == len(numbers), 'no pass number used twice')
+    # Renewed copies: listed with the resident (so revocation reaches
+    # them), fetched by proof of possession, valid until valid_until.
+    for k, (res, wr, old) in enumerate(held):
+        j = resident_passes(d, res)
+        check(j is not None and len(j['passes']) == 4,
+              'two copies and two renewed ones listed: %r' % j)
+        nonce = d.post('/wallet/nonce', {}).json['nonce']
+        pr = json.loads(walletkit('refresh', wr, nonce).stdout)
+        r = d.post('/wallet/refresh', {'nonce': nonce, 'proofs': pr})
+        if not check(r.status == 200 and r.json['found'] == 2 and
+                     all(r.json['passes']), 'POST /wallet/refresh: %r' % r):
+            continue
+        check(not set(r.json['passes']) & set(old),
+              'renewed copies are new copies')
+        kf = os.path.join(tmp, 'keys_r%d.cbor' % k)
+        pf = os.path.join(tmp, 'renewed%d.txt' % k)
+        with open(kf, 'wb') as f:
+            f.write(d.get('/registry/keys').body)
+        with open(pf, 'w') as f:
+            f.write('\n'.join(r.json['passes']) + '\n')
+        v = walletkit('verify', wr, kf, pf)
+        out = [json.loads(l) for l in v.stdout.splitlines()]
+        check(v.returncode == 0 and len(out) == 2 and all(
+            o['exp'] == now + 300 * 86400 for o in out),
+              'renewed copies verify and expire at valid_until')
+        r = d.post('/wallet/refresh', {'nonce': nonce, 'proofs': pr})
+        check(is_error(r, 400, 'invalid_proof'), 'a refresh nonce is '
+              'single-use')
     # The renewed window reached the residents: a renewed resident's next
     # enrolment gets exp = valid_until.
     res = renewed[0]

@@ -6,6 +6,7 @@
  *
  *   walletkit keygen DIR N          N keys (EdDSA and ES256 in turn)
  *   walletkit proofs DIR NONCE CODE JSON array of {"key","sig"} (hex)
+ *   walletkit refresh DIR NONCE     the same for POST /wallet/refresh
  *   walletkit verify DIR KEYS PASSES
  *       KEYS: file with the raw COSE_KeySet of GET /registry/keys;
  *       PASSES: file with one issued pass in hex per line. Prints one
@@ -158,9 +159,9 @@ cmd_keygen(const char *dir, const char *count)
 }
 
 static int
-cmd_proofs(const char *dir, const char *nonce_hex, const char *code)
+cmd_proofs(const char *dir, const char *nonce_hex, const char *code,
+    const char *label, size_t label_len)
 {
-	static const char label[] = "stadspas pop v1";
 	struct hkey keys[MAX_KEYS];
 	struct sp_buf msg, nonce;
 	size_t n = load_keys(keys, MAX_KEYS, dir);
@@ -171,7 +172,7 @@ cmd_proofs(const char *dir, const char *nonce_hex, const char *code)
 	if (n == 0 || hex_get(&nonce, nonce_hex, strlen(nonce_hex)) != SP_OK)
 		goto out;
 	/* "stadspas pop v1" || 0x00 || nonce || code */
-	if (sp_buf_append(&msg, label, sizeof(label)) != SP_OK ||
+	if (sp_buf_append(&msg, label, label_len) != SP_OK ||
 	    sp_buf_append(&msg, nonce.ptr, nonce.len) != SP_OK ||
 	    sp_buf_append(&msg, code, strlen(code)) != SP_OK)
 		goto out;
@@ -492,12 +493,16 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "proofs") == 0)
-		return cmd_proofs(argv[2], argv[3], argv[4]);
+		return cmd_proofs(argv[2], argv[3], argv[4], "stadspas pop v1",
+		    sizeof("stadspas pop v1"));
+	if (argc == 4 && strcmp(argv[1], "refresh") == 0)
+		return cmd_proofs(argv[2], argv[3], "", "stadspas refresh v1",
+		    sizeof("stadspas refresh v1"));
 	if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "trust") == 0)
 		return cmd_trust(argv[2], argv[3]);
 	fprintf(stderr, "usage: walletkit keygen DIR N | proofs DIR NONCE "
-	    "CODE | verify DIR KEYS PASSES | trust CHAIN FINGERPRINT\n");
+	    "CODE | refresh DIR NONCE | verify DIR KEYS PASSES | trust CHAIN FINGERPRINT\n");
 	return 2;
 }
