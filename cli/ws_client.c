@@ -312,6 +312,17 @@ cli_ws_follow(const struct cli_ws_opts *o, char *err, size_t errlen)
 			break;
 	}
 	st->stopping = true;
+	/* Close the connection before the context goes: a wsi still open
+	 * at lws_context_destroy() keeps its TLS objects alive. */
+	if (st->wsi != NULL) {
+		int spins;
+
+		lws_set_timeout(st->wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+		for (spins = 0; st->wsi != NULL && spins < 20; spins++)
+			if (lws_service(st->ctx, 0) < 0)
+				break;
+	}
 	lws_sul_cancel(&st->sul_tick);
 	lws_sul_cancel(&st->sul_retry);
 	lws_context_destroy(st->ctx);
