@@ -121,8 +121,13 @@ struct stl_import_result {
  * then every new record is verified and stored with its reason, the
  * cross-till limit and counter checks run, all in one durable
  * transaction. Re-importing a batch changes nothing (new_records 0).
- * Returns SP_OK with *res filled (a refused batch is SP_OK with
- * batch_error set); an error for storage or memory failures.
+ * Limits count in ingestion order (a record is over the limit when its
+ * group already holds `limit` paid records ingested before it), so a
+ * reported payment never flips; counters are compared per pass copy, so
+ * two phones with copies of one pass are not a clone (docs/FORMATS.md
+ * §11). Returns SP_OK with *res filled (a refused batch is SP_OK with
+ * batch_error set and nothing stored); an error for storage or memory
+ * failures.
  */
 int stl_import(struct stl *s, const struct stl_context *ctx,
     const uint8_t *batch, size_t len, struct stl_import_result *res);
@@ -131,8 +136,8 @@ int stl_import(struct stl *s, const struct stl_context *ctx,
  * Reimbursement report for provider (NULL: all) over record times
  * [from, to): per provider the paid count and amount, and every record
  * with seq, till (first 8 hex of its key fingerprint), time, offer,
- * amount, reason token, and for over_limit/counter_reuse the records it
- * collides with. No names or addresses, no disclosed claims: per-resident
+ * amount, reason token, and for replayed/over_limit/counter_reuse the
+ * records it collides with (docs/FORMATS.md §11.3 for the columns). No names or addresses, no disclosed claims: per-resident
  * detail (the presentation) only through stl_evidence for flagged
  * records. Appends CSV (csv true) or JSON to out.
  */
