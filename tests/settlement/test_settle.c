@@ -167,6 +167,26 @@ test_paid_and_idempotent(void)
 		CHECK(json_array_size(json_object_get(p, "records")) == 3);
 		json_decref(root);
 	}
+	/* Filters: provider and [from, to) of record time. */
+	{
+		struct sp_buf out;
+
+		sp_buf_init(&out);
+		CHECK(stl_report(s, "p1", SF_T + 60, SF_T + 120, true, &out) ==
+		    SP_OK);
+		CHECK(sp_buf_cstr(&out) == SP_OK);
+		CHECK(strstr((char *)out.ptr, ",2,2026-01-07T10:01:00Z,1,350,"
+		    "350,ok,\n") != NULL);
+		CHECK(strstr((char *)out.ptr, ",1,2026") == NULL &&
+		    strstr((char *)out.ptr, ",3,2026") == NULL);
+		sp_buf_reset(&out);
+		CHECK(stl_report(s, "p2", 0, INT64_MAX, false, &out) == SP_OK);
+		CHECK(sp_buf_cstr(&out) == SP_OK);
+		CHECK(strstr((char *)out.ptr, "\"providers\": []") != NULL);
+		CHECK(stl_report(s, NULL, 10, 9, true, &out) ==
+		    SP_ERR_INVALID_ARG);
+		sp_buf_clear(&out);
+	}
 	/* A later batch continues the chain. */
 	sfix_redeem(&F, l, &a, "p1", SF_MUSEUM, SF_T + 180, 2, false, NULL,
 	    NULL);
