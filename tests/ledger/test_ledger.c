@@ -110,6 +110,7 @@ test_redeem_replay_limit(const char *dir)
 		CHECK(sp_ledger_redeem(l, &vd, LFIX_T0 + 106, &rc) == SP_OK &&
 		    vd.approved && rc.used == 1);
 		/* Another scope with the first tag: counted apart. */
+		sp_bytes_free(p2, l2);
 		CHECK(lfix_verdict(&fx, &vd, &p2, &l2, 1, 2, LFIX_T0 + 107, 7)
 		    == SP_OK);
 		strcpy(vd.scope, "sport/2027");
@@ -404,17 +405,19 @@ test_forged_batches(const char *dir)
 		uint8_t hash[32], nh[32], cose[128];
 		size_t cl = sizeof(cose);
 		struct lrec r;
+		uint8_t *e2 = NULL;
 
 		sp_buf_init(&ents);
 		sp_buf_init(&ne);
 		sp_buf_init(&rb);
-		CHECK(ledger_raw_entry(l, 2, &e, &el) == SP_OK);
-		CHECK(lrec_entry_decode(e, el, &rec, &rl, &sig, &sl) == SP_OK);
+		/* e2 stays: r borrows its presentation. */
+		CHECK(ledger_raw_entry(l, 2, &e2, &el) == SP_OK);
+		CHECK(lrec_entry_decode(e2, el, &rec, &rl, &sig, &sl) ==
+		    SP_OK);
 		CHECK(lrec_decode(&r, rec, rl) == SP_OK);
 		r.amount_cents = 99999;
 		CHECK(lrec_entry_make(&ne, hash, nh, &r, &fx.till->priv) ==
 		    SP_OK);
-		free(e);
 		CHECK(ledger_raw_entry(l, 1, &e, &el) == SP_OK);
 		CHECK(sp_buf_append(&ents, e, el) == SP_OK);
 		free(e);
@@ -456,6 +459,7 @@ test_forged_batches(const char *dir)
 		sp_buf_clear(&ents);
 		sp_buf_clear(&ne);
 		sp_buf_clear(&rb);
+		free(e2);
 	}
 	/* Garbage and limits. */
 	CHECK(sp_batch_open(&bt, (const uint8_t *)"\x84", 1) != SP_OK);
