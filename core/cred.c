@@ -299,6 +299,15 @@ sp_pass_builder_set_holder(struct sp_pass_builder *b, const uint8_t *cose_key,
 	return ret;
 }
 
+int
+pass_builder_set_holder_canonical(struct sp_pass_builder *b,
+    const uint8_t *cose_key, size_t len)
+{
+	if (b == NULL || cose_key == NULL || len == 0 || len > 128)
+		return SP_ERR_INVALID_ARG;
+	return sp_buf_set(&b->holder, cose_key, len);
+}
+
 enum claim_type {
 	CT_NONE,
 	CT_TEXT,

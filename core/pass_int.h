@@ -81,4 +81,14 @@ int trust_verify(const struct sp_trust *t, const struct cose_sign1 *m);
 /* kid of a public key: SHA-256(COSE_Key)[0..4). */
 int pass_kid_of(const struct sig_pub *k, uint8_t kid[SP_KID_LEN]);
 
+struct sp_pass_builder;
+/*
+ * As sp_pass_builder_set_holder for a COSE_Key the caller has decoded,
+ * validated and canonicalised before (the issuer's stored holder keys):
+ * copies the bytes without decoding them again (point validation costs
+ * about one signature). 1..128 bytes.
+ */
+int pass_builder_set_holder_canonical(struct sp_pass_builder *b,
+    const uint8_t *cose_key, size_t len);
+
 #endif /* STADSPAS_CORE_PASS_INT_H */

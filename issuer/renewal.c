@@ -24,9 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "api_int.h"
 #include "catalogue.h"
 #include "json.h"
+#include "pass_int.h"
 #include "passplan.h"
 #include "stadspas/sp_err.h"
 #include "stadspas/sp_pass.h"
@@ -275,6 +278,7 @@ static int
 sign_resident(struct iss_app *a, struct ren_slice *s, const struct ren_res *rr)
 {
 	struct sp_pass_builder *b = NULL;
+	uint8_t seed[32];
 	size_t i;
 	int r;
 
@@ -286,15 +290,20 @@ sign_resident(struct iss_app *a, struct ren_slice *s, const struct ren_res *rr)
 	for (i = rr->first; i < rr->first + rr->n; i++) {
 		struct ren_item *it = &s->items[i];
 
+		/* The salts from a fresh secret seed per copy (SHA-256 of
+		 * seed and leaf number): as unpredictable as drawing each,
+		 * one getrandom() instead of one per disclosure. */
+		randombytes_buf(seed, sizeof(seed));
 		if ((r = sp_pass_builder_set_status(b, ISS_LIST_ID,
 		    it->idx)) != SP_OK ||
-		    (r = sp_pass_builder_set_holder(b, it->key,
+		    (r = pass_builder_set_holder_canonical(b, it->key,
 		    it->key_len)) != SP_OK ||
 		    (r = sp_pass_issue(&it->pass, &it->pass_len, b,
-		    a->keys.cur, NULL)) != SP_OK)
+		    a->keys.cur, seed)) != SP_OK)
 			goto out;
 	}
 out:
+	sodium_memzero(seed, sizeof(seed));
 	sp_pass_builder_free(&b);
 	return r;
 }
