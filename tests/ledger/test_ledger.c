@@ -533,6 +533,40 @@ test_map_full(void)
 	lfix_rmdir(dir);
 }
 
+/* An ES256 till key (phones and some tills hold only P-256). */
+static void
+test_es256_till(void)
+{
+	char *dir = lfix_tmpdir();
+	struct sp_ledger *l = NULL;
+	struct sp_key *es = NULL;
+	struct sp_verdict vd;
+	struct sp_receipt rc;
+	struct sp_batch *bt = NULL;
+	uint8_t *b = NULL;
+	size_t bl = 0;
+	uint64_t first = 0, last = 0, bad = 0;
+
+	CHECK(dir != NULL);
+	CHECK(sp_key_generate(&es, SP_ALG_ES256) == SP_OK);
+	CHECK(sp_ledger_open(&l, dir, LFIX_PROVIDER, es) == SP_OK);
+	CHECK(redeem(l, 1, 1, 1, &vd, &rc) == SP_OK && vd.approved);
+	CHECK(redeem(l, 1, 1, 2, &vd, &rc) == SP_OK && !vd.approved &&
+	    vd.reason == SP_R_LIMIT_REACHED);
+	CHECK(redeem(l, 3, 0, 3, &vd, &rc) == SP_OK && vd.approved);
+	CHECK(sp_ledger_verify(l, &bad) == SP_OK);
+	CHECK(sp_ledger_export(l, 0, 0, &b, &bl, &first, &last) == SP_OK &&
+	    first == 1 && last == 2);
+	CHECK(sp_batch_open(&bt, b, bl) == SP_OK && sp_batch_count(bt) == 2);
+	sp_batch_free(&bt);
+	free(b);
+	sp_ledger_close(&l);
+	CHECK(sp_ledger_open(&l, dir, LFIX_PROVIDER, es) == SP_OK);
+	sp_ledger_close(&l);
+	sp_key_free(&es);
+	lfix_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -550,6 +584,7 @@ main(int argc, char **argv)
 	test_forged_batches(dir);
 	test_tamper(dir);
 	test_map_full();
+	test_es256_till();
 	lfix_clear(&fx);
 	lfix_rmdir(dir);
 	return check_report("test_ledger");
