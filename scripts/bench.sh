@@ -13,6 +13,8 @@ echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 "$dir/bench/bench_registry"
 "$dir/bench/bench_log"
 "$dir/bench/bench_wallet"
+"$dir/bench/bench_till"
 "$dir/bench/bench_settle"
 "$dir/bench/bench_ledger"
 bench/bench_issuer.sh "$dir"
+bench/bench_issue.sh "$dir"

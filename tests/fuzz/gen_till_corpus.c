@@ -88,31 +88,6 @@ catalogues(const struct tf *t)
 }
 
 static void
-issue(const struct tf *t, uint32_t idx, uint8_t **out, size_t *len)
-{
-	static const uint8_t salts[32] = { 0x5a, 0x17 };
-	struct sp_pass_builder *b = NULL;
-	uint8_t cose[64], key[SP_TAG_LEN];
-	size_t cl = sizeof(cose);
-
-	memset(key, 0x3c, sizeof(key));
-	if (sp_key_public_cose(t->holder, cose, &cl) != SP_OK ||
-	    sp_pass_builder_new(&b) != SP_OK ||
-	    sp_pass_builder_set_times(b, TF_T0, 0, TF_T0 + 365 * 86400) !=
-	    SP_OK ||
-	    sp_pass_builder_set_status(b, 1, idx) != SP_OK ||
-	    sp_pass_builder_set_holder(b, cose, cl) != SP_OK ||
-	    sp_pass_builder_add_bool(b, SP_CLAIM_AGE_UNDER_18, true) !=
-	    SP_OK ||
-	    sp_pass_builder_add_text(b, SP_CLAIM_CATEGORY, "culture") !=
-	    SP_OK ||
-	    sp_pass_builder_add_limit_key(b, "swim", key) != SP_OK ||
-	    sp_pass_issue(out, len, b, t->iss[0], salts) != SP_OK)
-		abort();
-	sp_pass_builder_free(&b);
-}
-
-static void
 present(const struct tf *t, const uint8_t *issued, size_t ilen,
     const char *name, const char *aud, uint64_t offer, const char *scope,
     bool under18, bool nonce)
@@ -159,7 +134,7 @@ main(int argc, char **argv)
 	tf_init(&t);
 	trustlists(&t);
 	catalogues(&t);
-	issue(&t, 5, &issued, &ilen);
+	tf_issue(&t, 5, &issued, &ilen);
 	present(&t, issued, ilen, "museum.cbor", "p1", 2, "culture", false,
 	    false);
 	present(&t, issued, ilen, "museum_nonce.cbor", "p1", 2, "culture",
@@ -171,11 +146,11 @@ main(int argc, char **argv)
 	present(&t, issued, ilen, "other_audience.cbor", "p2", 2, "culture",
 	    false, false);
 	sp_bytes_free(issued, ilen);
-	issue(&t, TF_REVOKED, &issued, &ilen);
+	tf_issue(&t, TF_REVOKED, &issued, &ilen);
 	present(&t, issued, ilen, "revoked.cbor", "p1", 2, "culture", false,
 	    false);
 	sp_bytes_free(issued, ilen);
-	issue(&t, TF_SUSPENDED, &issued, &ilen);
+	tf_issue(&t, TF_SUSPENDED, &issued, &ilen);
 	present(&t, issued, ilen, "suspended.cbor", "p1", 1, "swim/2026-W10",
 	    true, false);
 	sp_bytes_free(issued, ilen);

@@ -237,6 +237,33 @@ tf_snapshot(const struct tf *t, struct sp_buf *out)
 	sp_buf_clear(&evb);
 }
 
+/* A pass by A on status index idx: age_under_18, category culture, the
+ * swim limit key. */
+static inline void
+tf_issue(const struct tf *t, uint32_t idx, uint8_t **out, size_t *len)
+{
+	static const uint8_t salts[32] = { 0x5a, 0x17 };
+	struct sp_pass_builder *b = NULL;
+	uint8_t cose[64], key[SP_TAG_LEN];
+	size_t cl = sizeof(cose);
+
+	memset(key, 0x3c, sizeof(key));
+	if (sp_key_public_cose(t->holder, cose, &cl) != SP_OK ||
+	    sp_pass_builder_new(&b) != SP_OK ||
+	    sp_pass_builder_set_times(b, TF_T0, 0, TF_T0 + 365 * 86400) !=
+	    SP_OK ||
+	    sp_pass_builder_set_status(b, 1, idx) != SP_OK ||
+	    sp_pass_builder_set_holder(b, cose, cl) != SP_OK ||
+	    sp_pass_builder_add_bool(b, SP_CLAIM_AGE_UNDER_18, true) !=
+	    SP_OK ||
+	    sp_pass_builder_add_text(b, SP_CLAIM_CATEGORY, "culture") !=
+	    SP_OK ||
+	    sp_pass_builder_add_limit_key(b, "swim", key) != SP_OK ||
+	    sp_pass_issue(out, len, b, t->iss[0], salts) != SP_OK)
+		abort();
+	sp_pass_builder_free(&b);
+}
+
 /* A verifier for p1: trust list v2 pinned, snapshot, catalogue. */
 static inline struct sp_verifier *
 tf_verifier(const struct tf *t, bool registry, bool catalogue)
