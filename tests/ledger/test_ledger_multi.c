@@ -5,7 +5,8 @@
  * offer, scope and tag with limit LIMIT, each attempt a distinct
  * presentation: exactly LIMIT are approved in total. Then a replay race:
  * every child redeems the same ROUNDS presentations, in the same order:
- * each is approved exactly once. The chain verifies afterwards.
+ * each is approved exactly once. The chain verifies afterwards. And a
+ * map grown by another process (MDB_MAP_RESIZED) is adopted.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -122,6 +123,65 @@ run(const char *dir, struct pres *ps)
 	return total;
 }
 
+/*
+ * MDB_MAP_RESIZED: this process holds the ledger open with a 128 KiB
+ * map while a child, opening it with the default 1 GiB, writes far more
+ * than that; the next redemption here must adopt the larger map.
+ */
+static void
+test_map_resized(void)
+{
+	char *dir = lfix_tmpdir();
+	struct sp_ledger *l = NULL;
+	struct sp_verdict vd;
+	struct sp_receipt rc;
+	struct sp_ledger_stats st;
+	uint8_t *p = NULL;
+	size_t len = 0;
+	uint64_t bad = 0;
+	pid_t pid;
+	int status = 0;
+
+	CHECK(dir != NULL);
+	CHECK(ledger_open_mapsize(&l, dir, LFIX_PROVIDER, fx.till,
+	    (size_t)128 << 10) == SP_OK);
+	CHECK(lfix_verdict(&fx, &vd, &p, &len, 3, 0, LFIX_T0 + 800, 1) ==
+	    SP_OK);
+	CHECK(sp_ledger_redeem(l, &vd, LFIX_T0 + 800, &rc) == SP_OK &&
+	    vd.approved);
+	sp_bytes_free(p, len);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		struct sp_ledger *c = NULL;
+
+		/* Never touches the parent's environment. */
+		if (sp_ledger_open(&c, dir, LFIX_PROVIDER, fx.till) != SP_OK)
+			_exit(200);
+		for (uint64_t i = 2; i < 400; i++) {
+			if (lfix_verdict(&fx, &vd, &p, &len, 3, 0,
+			    LFIX_T0 + 800, i) != SP_OK ||
+			    sp_ledger_redeem(c, &vd, LFIX_T0 + 800, &rc) !=
+			    SP_OK || !vd.approved)
+				_exit(201);
+			sp_bytes_free(p, len);
+		}
+		sp_ledger_close(&c);
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d",
+	    status);
+	CHECK(lfix_verdict(&fx, &vd, &p, &len, 3, 0, LFIX_T0 + 800, 400) ==
+	    SP_OK);
+	CHECK(sp_ledger_redeem(l, &vd, LFIX_T0 + 800, &rc) == SP_OK &&
+	    vd.approved && rc.seq == 400);
+	sp_bytes_free(p, len);
+	CHECK(sp_ledger_stats(l, &st) == SP_OK && st.records == 400);
+	CHECK(sp_ledger_verify(l, &bad) == SP_OK);
+	sp_ledger_close(&l);
+	lfix_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -172,6 +232,7 @@ main(void)
 	sp_ledger_close(&l);
 	for (unsigned i = 0; i < ROUNDS; i++)
 		sp_bytes_free(ps[i].p, ps[i].len);
+	test_map_resized();
 	lfix_clear(&fx);
 	lfix_rmdir(dir);
 	return check_report("test_ledger_multi");
