@@ -82,5 +82,6 @@ main(void)
 	sp_bytes_free(p, n);
 	sp_bytes_free(issued, ilen);
 	sp_verifier_free(&v);
+	tf_clear(&t);
 	return 0;
 }

@@ -67,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ver == NULL) {
 		tf_init(&fix);
 		ver = tf_verifier(&fix, false, false);	/* kept */
+		tf_clear(&fix);
 	}
 	if (offers_decode(&c, data, size) == SP_OK)
 		invariants(&c);

@@ -49,6 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ver == NULL) {
 		tf_init(&fix);
 		ver = tf_verifier(&fix, true, true);	/* kept */
+		tf_clear(&fix);
 	}
 	for (i = 0; i < 3; i++)
 		check_one(data, size, offers[i], false);

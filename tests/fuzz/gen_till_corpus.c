@@ -154,5 +154,6 @@ main(int argc, char **argv)
 	present(&t, issued, ilen, "suspended.cbor", "p1", 1, "swim/2026-W10",
 	    true, false);
 	sp_bytes_free(issued, ilen);
+	tf_clear(&t);
 	return 0;
 }

@@ -58,6 +58,14 @@ tf_init(struct tf *t)
 }
 
 static inline void
+tf_clear(struct tf *t)
+{
+	sp_key_free(&t->iss[0]);
+	sp_key_free(&t->iss[1]);
+	sp_key_free(&t->holder);
+}
+
+static inline void
 tf_sign(const struct tf *t, struct sp_buf *out, int signer,
     const struct sp_buf *payload)
 {
