@@ -28,9 +28,11 @@ lrec_encode(struct sp_buf *out, const struct lrec *r)
 	size_t plen = strnlen(r->provider, sizeof(r->provider));
 	size_t slen = strnlen(r->scope, sizeof(r->scope));
 
+	/* What lrec_decode would refuse, refused here too. */
 	if (plen == 0 || plen > LREC_PROVIDER_MAX || slen >= SP_SCOPE_MAX ||
 	    r->pres == NULL || r->pres_len == 0 ||
-	    r->pres_len > LREC_PRES_MAX || r->seq == 0)
+	    r->pres_len > LREC_PRES_MAX || r->seq == 0 || r->offer == 0 ||
+	    r->has_tag != (slen > 0) || (r->limit > 0 && !r->has_tag))
 		return SP_ERR_INVALID_ARG;
 	cbor_enc_init(&e, out);
 	cbor_put_array(&e, LREC_FIELDS);

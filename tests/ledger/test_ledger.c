@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "batch.h"
 #include "check.h"
@@ -70,6 +71,17 @@ test_redeem_replay_limit(const char *dir)
 	CHECK(sp_ledger_open(&l, dir, LFIX_PROVIDER, fx.till) == SP_OK);
 	CHECK(sp_ledger_stats(l, &st) == SP_OK && st.records == 0 &&
 	    st.last_time == 0);
+	{
+		/* Nobody but the till's user reads the ledger. */
+		struct stat sb;
+		char path[4096];
+
+		CHECK(stat(dir, &sb) == 0 && (sb.st_mode & 077) == 0);
+		snprintf(path, sizeof(path), "%s/data.mdb", dir);
+		CHECK(stat(path, &sb) == 0 && (sb.st_mode & 077) == 0);
+		snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+		CHECK(stat(path, &sb) == 0 && (sb.st_mode & 077) == 0);
+	}
 	/* First redemption of offer 1, limited to 2 per sport/2026. */
 	CHECK(lfix_verdict(&fx, &vd, &pres, &len, 1, 2, LFIX_T0 + 100, 1) ==
 	    SP_OK);
