@@ -10,6 +10,9 @@
 
 #include "cbor.h"
 #include "check.h"
+#include "cose.h"
+#include "hash.h"
+#include "testutil.h"
 #include "pass_int.h"
 #include "vfix.h"
 
@@ -327,9 +330,76 @@ test_limits(void)
 	vfix_clear(&f);
 }
 
+/* docs/FORMATS.md §9.2: version 2 after one rotation, signed by the old
+ * key of §1.2 (seed 10..2f); our version 1 lists that key alone. */
+static const char v2_hex[] =
+    "8449a20127044406c3b3e2a0585d"
+    "a401040202031a6955b900048"
+    "2a301012006215820"
+    "2543b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d"
+    "a301012006215820"
+    "7776e870b93354f2a0b24c23f2a36cc4e80e223218c1b97926fdd018396a2b9b"
+    "5840"
+    "5463d5bc205976eac8bb273d11db880ee902ba0b35db72111fba6c5561626121"
+    "6f633de67d6698c72c76b096964df60cabee020317d0f737c8f2a9961e695400";
+
+static void
+test_example(void)
+{
+	struct sp_verifier *v;
+	struct sp_key *k = NULL;
+	struct sp_buf p, ver[2], chain;
+	struct cbor_enc e;
+	uint8_t seed[SP_SEED_LEN], cose[64], kid[SP_KID_LEN], fp[32];
+	size_t cl = sizeof(cose), i;
+
+	for (i = 0; i < SP_SEED_LEN; i++)
+		seed[i] = (uint8_t)(0x10 + i);
+	CHECK(sp_key_from_seed(&k, SP_ALG_EDDSA, seed) == SP_OK);
+	CHECK(sp_key_public_cose(k, cose, &cl) == SP_OK);
+	sp_key_kid(k, kid);
+	sp_buf_init(&p);
+	sp_buf_init(&ver[0]);
+	sp_buf_init(&ver[1]);
+	sp_buf_init(&chain);
+	cbor_enc_init(&e, &p);
+	cbor_put_map(&e, 4);
+	cbor_put_uint(&e, 1);
+	cbor_put_uint(&e, 4);
+	cbor_put_uint(&e, 2);
+	cbor_put_uint(&e, 1);
+	cbor_put_uint(&e, 3);
+	cbor_put_uint(&e, VF_T0 - 86400);
+	cbor_put_uint(&e, 4);
+	cbor_put_array(&e, 1);
+	cbor_put_raw(&e, cose, cl);
+	CHECK(cbor_enc_finish(&e) == SP_OK);
+	CHECK(cose_sign1_sign(&ver[0], &k->priv, kid, SP_KID_LEN, -1, p.ptr,
+	    p.len, NULL, 0, 0) == SP_OK);
+	CHECK(tu_hex(&ver[1], v2_hex) == 0 && ver[1].len == 173);
+	vfix_chain(&chain, ver, 2);
+	CHECK(sp_sha256(fp, cose, cl) == SP_OK);
+	v = fresh();
+	CHECK(sp_verifier_trust_pin(v, fp, chain.ptr, chain.len) == SP_OK);
+	CHECK(sp_verifier_trust_version(v) == 2 &&
+	    sp_verifier_trust_count(v) == 2);
+	sp_verifier_free(&v);
+	ver[1].ptr[40] ^= 1;	/* inside the new key: signature breaks */
+	vfix_chain(&chain, ver, 2);
+	v = fresh();
+	CHECK(sp_verifier_trust_pin(v, fp, chain.ptr, chain.len) != SP_OK);
+	sp_verifier_free(&v);
+	sp_key_free(&k);
+	sp_buf_clear(&p);
+	sp_buf_clear(&ver[0]);
+	sp_buf_clear(&ver[1]);
+	sp_buf_clear(&chain);
+}
+
 int
 main(void)
 {
+	test_example();
 	test_pin();
 	test_rotation();
 	test_fork_and_bad();
