@@ -43,18 +43,19 @@ reason_of(int err)
 	}
 }
 
-static int
+/* Records a refusal; false, so that checks read "return refuse(...)". */
+static bool
 refuse(struct sp_verdict *vd, int reason, int err)
 {
 	vd->approved = false;
 	vd->reason = reason;
 	vd->err = err;
-	return SP_OK;
+	return false;
 }
 
 /* Audience (if the holder named one) and nonce (if the till showed one),
  * in sp_presentation_verify's order. */
-static int
+static bool
 binding_check(const struct sp_verifier *v, struct sp_verdict *vd,
     const struct sp_check_opts *o)
 {
@@ -71,10 +72,10 @@ binding_check(const struct sp_verifier *v, struct sp_verdict *vd,
 		    sodium_memcmp(nonce, o->nonce, n) != 0)
 			return refuse(vd, SP_R_WRONG_NONCE, SP_ERR_NONCE);
 	}
-	return SP_OK;
+	return true;
 }
 
-static int
+static bool
 status_check(const struct sp_verifier *v, struct sp_verdict *vd)
 {
 	uint32_t list, idx;
@@ -92,7 +93,7 @@ status_check(const struct sp_verifier *v, struct sp_verdict *vd)
 		return refuse(vd, SP_R_SUSPENDED, SP_OK);
 	if (st != SP_STATUS_VALID)
 		return refuse(vd, SP_R_REVOKED, SP_OK);	/* reserved value */
-	return SP_OK;
+	return true;
 }
 
 static uint32_t
@@ -106,7 +107,7 @@ max_age_for(const struct sp_verifier *v, uint64_t offer)
 	return v->pol.registry_max_age;
 }
 
-static int
+static bool
 fresh_check(const struct sp_verifier *v, struct sp_verdict *vd,
     const struct offers_offer *o)
 {
@@ -117,11 +118,11 @@ fresh_check(const struct sp_verifier *v, struct sp_verdict *vd,
 		return refuse(vd, SP_R_REGISTRY_TOO_OLD, SP_OK);
 	if (o != NULL && o->count > 0 && age > (int64_t)max_age_for(v, o->id))
 		return refuse(vd, SP_R_REGISTRY_TOO_OLD, SP_OK);
-	return SP_OK;
+	return true;
 }
 
 /* Required claims, then the category (or the limit claim for it). */
-static int
+static bool
 eligible_check(struct sp_verdict *vd, const struct offers_offer *o,
     int64_t now)
 {
@@ -160,10 +161,10 @@ eligible_check(struct sp_verdict *vd, const struct offers_offer *o,
 	} else if (!sp_presentation_has_category(p, o->category)) {
 		return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
 	}
-	return SP_OK;
+	return true;
 }
 
-static int
+static bool
 offer_check(const struct sp_verifier *v, struct sp_verdict *vd,
     const struct offers_offer *o, const struct sp_check_opts *opts)
 {
@@ -178,12 +179,12 @@ offer_check(const struct sp_verifier *v, struct sp_verdict *vd,
 		return refuse(vd, SP_R_OFFER_MISMATCH, SP_OK);
 	if (sp_presentation_audience(vd->pres, &n) == NULL)
 		return refuse(vd, SP_R_WRONG_AUDIENCE, SP_ERR_AUDIENCE);
-	if (eligible_check(vd, o, opts->now) != SP_OK || vd->reason != SP_R_OK)
-		return SP_OK;
+	if (!eligible_check(vd, o, opts->now))
+		return false;
 	vd->offer = o->id;
 	vd->amount_cents = o->amount;
 	vd->limit = o->count;
-	return SP_OK;
+	return true;
 }
 
 int
@@ -206,32 +207,28 @@ sp_verifier_check(const struct sp_verifier *v, struct sp_verdict *out,
 	out->registry_warning = ct == 0 ||
 	    out->registry_age > (int64_t)v->pol.registry_warn_age;
 	out->catalogue_age = v->has_cat ? opts->now - v->cat.issued : -1;
-	if (pres == NULL || len == 0)
-		return refuse(out, SP_R_MALFORMED, SP_ERR_INVALID_ARG);
+	if (pres == NULL || len == 0) {
+		refuse(out, SP_R_MALFORMED, SP_ERR_INVALID_ARG);
+		return SP_OK;
+	}
 	vo.now = opts->now;
 	vo.skew = v->pol.skew;
 	vo.max_age = v->pol.max_age;
 	r = sp_presentation_verify(&out->pres, v->trust, &vo, pres, len);
 	if (r == SP_ERR_NOMEM)
 		return r;
-	if (r != SP_OK)
-		return refuse(out, reason_of(r), r);
+	if (r != SP_OK) {
+		refuse(out, reason_of(r), r);
+		return SP_OK;
+	}
 	sp_presentation_replay_id(out->pres, out->replay_id);
 	(void)sp_presentation_offer(out->pres, &out->counter);
-	if (binding_check(v, out, opts) != SP_OK || out->reason != SP_R_OK)
-		return SP_OK;
-	if (status_check(v, out) != SP_OK || out->reason != SP_R_OK)
-		return SP_OK;
 	if (opts->offer != 0 && v->has_cat)
 		o = offers_find(&v->cat, opts->offer);
-	if (ct == 0)
-		return refuse(out, SP_R_REGISTRY_TOO_OLD, SP_ERR_REG_NOT_READY);
-	if (fresh_check(v, out, o) != SP_OK || out->reason != SP_R_OK)
-		return SP_OK;
-	if (opts->offer != 0 && (offer_check(v, out, o, opts) != SP_OK ||
-	    out->reason != SP_R_OK))
-		return SP_OK;
-	out->approved = true;
+	if (binding_check(v, out, opts) && status_check(v, out) &&
+	    fresh_check(v, out, o) &&
+	    (opts->offer == 0 || offer_check(v, out, o, opts)))
+		out->approved = true;
 	return SP_OK;
 }
 
