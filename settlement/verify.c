@@ -7,7 +7,8 @@
  * in the status history, so a revocation after the redemption does not
  * cancel a payment and one before it does. The offer is read from the
  * verifier's catalogue (verifier_int.h) for the record's provider, not
- * the verifier's own.
+ * the verifier's own, and judged by the verifier's own eligibility rule
+ * (vf_claims_eligible).
  */
 #include "verify.h"
 
@@ -87,44 +88,6 @@ audience_is(const struct sp_presentation *p, const char *provider)
 	    memcmp(aud, provider, n) == 0;
 }
 
-static bool
-has_claim(const struct sp_presentation *p, int key)
-{
-	size_t i, n = sp_presentation_claim_count(p), len;
-	const uint8_t *val;
-	int k;
-
-	for (i = 0; i < n; i++)
-		if (sp_presentation_claim(p, i, &k, &val, &len) == SP_OK &&
-		    k == key)
-			return true;
-	return false;
-}
-
-/* Required claims disclosed (booleans true), as sp_verifier_check asks. */
-static bool
-eligible(const struct sp_presentation *p, const struct offers_offer *o)
-{
-	size_t i;
-	int key;
-
-	for (i = 0; i < o->n_req; i++) {
-		key = o->req[i];
-		if (key == SP_CLAIM_AGE_UNDER_12 ||
-		    key == SP_CLAIM_AGE_UNDER_18 ||
-		    key == SP_CLAIM_AGE_OVER_65) {
-			if (!sp_presentation_has_true(p, key))
-				return false;
-		} else if (key == SP_CLAIM_CATEGORY) {
-			if (!sp_presentation_has_category(p, o->category))
-				return false;
-		} else if (!has_claim(p, key)) {
-			return false;
-		}
-	}
-	return o->count > 0 || sp_presentation_has_category(p, o->category);
-}
-
 /* Scope of the record time and the pass's tag for it, against the
  * record's. */
 static int
@@ -152,7 +115,7 @@ static int
 offer_reason(const struct stl_context *ctx, const struct sp_presentation *p,
     const struct sp_ledger_record *lr)
 {
-	const struct offers_offer *o = NULL;
+	const struct offers_offer *o;
 	uint64_t counter;
 
 	if (!audience_is(p, lr->provider))
@@ -160,15 +123,13 @@ offer_reason(const struct stl_context *ctx, const struct sp_presentation *p,
 	if (sp_presentation_offer(p, &counter) != lr->offer ||
 	    counter != lr->counter)
 		return STL_OFFER_MISMATCH;
-	if (ctx->v->has_cat)
-		o = offers_find(&ctx->v->cat, lr->offer);
-	if (o == NULL)
+	if ((o = vf_offer_find(ctx->v, lr->offer)) == NULL)
 		return STL_UNKNOWN_OFFER;
 	if (!offers_honoured(o, lr->provider))
 		return STL_WRONG_PROVIDER;
 	if (lr->amount_cents != o->amount)
 		return STL_OFFER_MISMATCH;
-	if (!eligible(p, o))
+	if (!vf_claims_eligible(p, o))
 		return STL_NOT_ELIGIBLE;
 	return limit_reason(p, o, lr);
 }

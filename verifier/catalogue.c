@@ -75,6 +75,12 @@ info_fill(const struct sp_verifier *v, const struct offers_offer *o,
 	out->here = offers_honoured(o, v->provider);
 }
 
+const struct offers_offer *
+vf_offer_find(const struct sp_verifier *v, uint64_t id)
+{
+	return v->has_cat ? offers_find(&v->cat, id) : NULL;
+}
+
 int
 sp_verifier_offer(const struct sp_verifier *v, uint64_t id,
     struct sp_offer_info *out)
@@ -83,7 +89,7 @@ sp_verifier_offer(const struct sp_verifier *v, uint64_t id,
 
 	if (v == NULL || out == NULL)
 		return SP_ERR_INVALID_ARG;
-	if (!v->has_cat || (o = offers_find(&v->cat, id)) == NULL)
+	if ((o = vf_offer_find(v, id)) == NULL)
 		return SP_ERR_NOT_FOUND;
 	info_fill(v, o, out);
 	return SP_OK;

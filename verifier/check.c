@@ -121,13 +121,26 @@ fresh_check(const struct sp_verifier *v, struct sp_verdict *vd,
 	return true;
 }
 
-/* Required claims, then the category (or the limit claim for it). */
+/* True if key is disclosed, whatever its value. */
 static bool
-eligible_check(struct sp_verdict *vd, const struct offers_offer *o,
-    int64_t now)
+has_claim(const struct sp_presentation *p, int key)
 {
-	const struct sp_presentation *p = vd->pres;
-	size_t i, j, n = sp_presentation_claim_count(p);
+	size_t i, n = sp_presentation_claim_count(p), len;
+	const uint8_t *val;
+	int k;
+
+	for (i = 0; i < n; i++)
+		if (sp_presentation_claim(p, i, &k, &val, &len) == SP_OK &&
+		    k == key)
+			return true;
+	return false;
+}
+
+bool
+vf_claims_eligible(const struct sp_presentation *p,
+    const struct offers_offer *o)
+{
+	size_t i;
 	bool found;
 	int key;
 
@@ -140,25 +153,27 @@ eligible_check(struct sp_verdict *vd, const struct offers_offer *o,
 		else if (key == SP_CLAIM_CATEGORY)
 			found = sp_presentation_has_category(p, o->category);
 		else
-			for (found = false, j = 0; j < n && !found; j++) {
-				int k;
-				const uint8_t *val;
-				size_t len;
-
-				found = sp_presentation_claim(p, j, &k, &val,
-				    &len) == SP_OK && k == key;
-			}
+			found = has_claim(p, key);
 		if (!found)
-			return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
+			return false;
 	}
-	if (o->count > 0) {
-		if (sp_limit_scope(vd->scope, o->category,
-		    (enum sp_period)o->period, now) != SP_OK ||
-		    sp_presentation_limit_tag(p, vd->scope, vd->tag) != SP_OK) {
-			vd->scope[0] = 0;
-			return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
-		}
-	} else if (!sp_presentation_has_category(p, o->category)) {
+	return o->count > 0 || sp_presentation_has_category(p, o->category);
+}
+
+/* Required claims and category, then for a limited offer the limit claim
+ * for the scope of now (which also proves the category). */
+static bool
+eligible_check(struct sp_verdict *vd, const struct offers_offer *o,
+    int64_t now)
+{
+	const struct sp_presentation *p = vd->pres;
+
+	if (!vf_claims_eligible(p, o))
+		return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
+	if (o->count > 0 && (sp_limit_scope(vd->scope, o->category,
+	    (enum sp_period)o->period, now) != SP_OK ||
+	    sp_presentation_limit_tag(p, vd->scope, vd->tag) != SP_OK)) {
+		vd->scope[0] = 0;
 		return refuse(vd, SP_R_NOT_ELIGIBLE, SP_ERR_NOT_FOUND);
 	}
 	return true;
@@ -223,8 +238,8 @@ sp_verifier_check(const struct sp_verifier *v, struct sp_verdict *out,
 	}
 	sp_presentation_replay_id(out->pres, out->replay_id);
 	(void)sp_presentation_offer(out->pres, &out->counter);
-	if (opts->offer != 0 && v->has_cat)
-		o = offers_find(&v->cat, opts->offer);
+	if (opts->offer != 0)
+		o = vf_offer_find(v, opts->offer);
 	if (binding_check(v, out, opts) && status_check(v, out) &&
 	    fresh_check(v, out, o) &&
 	    (opts->offer == 0 || offer_check(v, out, o, opts)))

@@ -48,6 +48,16 @@ struct sp_verifier {
 /* Applies a chain (pin: fingerprint required in version 1, or NULL). */
 int vf_trust_apply(struct sp_verifier *v, const uint8_t *pin,
     const uint8_t *chain, size_t len);
+/* The catalogue's offer id, NULL without a catalogue or such offer
+ * (settlement reads offers for any provider through this). */
+const struct offers_offer *vf_offer_find(const struct sp_verifier *v,
+    uint64_t id);
+/* Every required claim disclosed (booleans true) and, for an offer
+ * without a limit, the category claim: what sp_verifier_check and
+ * settlement ask of a presentation; a limited offer's limit claim is
+ * checked by the caller against its scope. */
+bool vf_claims_eligible(const struct sp_presentation *p,
+    const struct offers_offer *o);
 /* Exchanges the state (trust, registry, catalogue) of a and b. */
 void vf_state_swap(struct sp_verifier *a, struct sp_verifier *b);
 
