@@ -107,8 +107,12 @@ SP_EXPORT int sp_pass_builder_add_limit_key(struct sp_pass_builder *b,
  * Signs the pass with issuer key k and writes the holder's "issued pass"
  * (the credential plus every disclosure with its salt) to a malloc'd
  * buffer *out of *out_len bytes, which the caller frees with
- * sp_bytes_free(). Salts come from randombytes unless seed_salts is not
- * NULL (32 bytes; for reproducible test vectors only).
+ * sp_bytes_free(). Salts come from randombytes when seed_salts is NULL;
+ * otherwise they are derived from its 32 bytes, which must then be fresh
+ * random bytes drawn for this one pass (bulk issuance draws one seed per
+ * copy: as unpredictable as drawing each salt, and cheaper), or fixed
+ * only for reproducible test vectors. Never reuse a seed for two passes:
+ * equal salts would link them.
  */
 SP_EXPORT int sp_pass_issue(uint8_t **out, size_t *out_len,
     const struct sp_pass_builder *b, const struct sp_key *issuer,
