@@ -3,7 +3,8 @@
  * The issuer daemon's request handler (api.h): opening the data directory,
  * routing by method and path, authentication of admin routes, /healthz,
  * /metrics and the periodic tick. The endpoints themselves live in
- * admin.c, auth.c, wallet.c, catalogue.c, registry_api.c and renewal.c.
+ * admin.c, auth.c, wallet.c, catalogue.c, registry_api.c, renewal.c and
+ * settle_api.c.
  */
 #include "api.h"
 
@@ -120,6 +121,15 @@ iss_year_of(int64_t t)
 	if (gmtime_r(&tt, &tm) == NULL)
 		return 1970;
 	return tm.tm_year + 1900;
+}
+
+size_t
+iss_body_max(const char *path)
+{
+	if (path != NULL && (strcmp(path, "/settlement/batches") == 0 ||
+	    strcmp(path, "/admin/settlement/import") == 0))
+		return ISS_MAX_BODY_BATCH;
+	return ISS_MAX_BODY;
 }
 
 /* ---- Responses --------------------------------------------------------- */
@@ -298,6 +308,11 @@ app_open(struct iss_app *a, const struct iss_config *cfg, int64_t now,
 		    sp_strerror(r));
 		return r;
 	}
+	if ((r = iss_settle_open(&a->settle, a->data_dir)) != SP_OK) {
+		snprintf(err, errlen, "%s/settlement: cannot open the "
+		    "settlement store (%s)", a->data_dir, sp_strerror(r));
+		return r;
+	}
 	if (cfg->admin_bootstrap &&
 	    (r = bootstrap_token(a, now, boot)) != SP_OK) {
 		snprintf(err, errlen, "cannot create the bootstrap token");
@@ -365,6 +380,7 @@ iss_app_close(struct iss_app **ap)
 
 	if (ap == NULL || (a = *ap) == NULL)
 		return;
+	iss_settle_close(&a->settle);
 	iss_keys_close(&a->keys);
 	reg_log_close(&a->log);
 	iss_store_close(&a->db);
@@ -558,6 +574,13 @@ static const struct route routes[] = {
 	ROUTE("GET", "/admin/keys", ISS_ROLE_AUDITOR, iss_admin_keys_list),
 	ROUTE("POST", "/admin/keys/*/remove", ISS_ROLE_ADMIN,
 	    iss_admin_keys_remove),
+	ROUTE("POST", "/settlement/batches", ISS_ROLE_NONE, iss_settle_upload),
+	ROUTE("POST", "/admin/settlement/import", ISS_ROLE_ADMIN,
+	    iss_settle_import),
+	ROUTE("GET", "/admin/settlement/report", ISS_ROLE_AUDITOR,
+	    iss_settle_report),
+	ROUTE("GET", "/admin/settlement/evidence/*/*", ISS_ROLE_ADMIN,
+	    iss_settle_evidence),
 };
 
 #define PARAM_MAX 64
@@ -661,9 +684,9 @@ iss_api_handle(struct iss_app *a, const struct iss_req *req,
 		r = iss_error(resp, 400, "bad_request", "no method or path");
 	else if (strnlen(req->path, ISS_MAX_PATH + 1) > ISS_MAX_PATH)
 		r = iss_error(resp, 414, "too_large", "path too long");
-	else if (req->body_len > ISS_MAX_BODY)
+	else if (req->body_len > iss_body_max(req->path))
 		r = iss_error(resp, 413, "too_large",
-		    "the body exceeds 256 KiB");
+		    "the body exceeds the limit (256 KiB; batches 8 MiB)");
 	else if (req->body == NULL && req->body_len > 0)
 		r = iss_error(resp, 400, "bad_request", "no body");
 	else

@@ -19,6 +19,7 @@
 #include "sp_buf.h"
 
 #define ISS_MAX_BODY (256 * 1024)	/* larger bodies get 413 */
+#define ISS_MAX_BODY_BATCH (8 * 1024 * 1024)	/* settlement batches */
 #define ISS_MAX_PATH 512
 
 struct iss_config {
@@ -68,6 +69,10 @@ int iss_app_open_diag(struct iss_app **out, const struct iss_config *cfg,
     int64_t now, char **bootstrap_token, char *err, size_t errlen);
 void iss_app_close(struct iss_app **ap);
 
+/* The largest request body accepted for path: ISS_MAX_BODY_BATCH for the
+ * batch upload and import paths, else ISS_MAX_BODY. */
+size_t iss_body_max(const char *path);
+
 struct iss_req {
 	const char *method;		/* "GET", "POST", ... */
 	const char *path;		/* without query, e.g. "/healthz" */
@@ -76,7 +81,7 @@ struct iss_req {
 	const char *if_none_match;	/* header value, or NULL */
 	const char *peer;		/* client address, for rate limits */
 	const uint8_t *body;		/* may be NULL when body_len is 0 */
-	size_t body_len;		/* <= ISS_MAX_BODY */
+	size_t body_len;		/* <= iss_body_max(path) */
 	int64_t now;			/* Unix seconds */
 };
 

@@ -21,6 +21,7 @@
 #include "keys.h"
 #include "log.h"
 #include "registry_api.h"
+#include "settle_api.h"
 #include "store.h"
 #include "wallet.h"
 
@@ -72,6 +73,7 @@ struct iss_app {
 	struct iss_tokcache tokcache;	/* verified admin tokens */
 	struct iss_nonces nonces;
 	struct iss_regcache cache;
+	struct iss_settle settle;	/* <data_dir>/settlement */
 	struct iss_metrics m;
 	int64_t now;			/* latest time seen (request, tick) */
 	uint64_t pushed_size;		/* checkpoint last announced */

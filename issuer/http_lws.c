@@ -481,6 +481,16 @@ sess_dispatch(struct iss_server *s, struct sess *p)
 	p->resp_ready = true;
 }
 
+/* Bytes of an oversized body read and dropped before closing: batch
+ * paths (8 MiB bodies) are not drained past their limit. */
+static uint64_t
+drain_cap(const struct sess *p)
+{
+	size_t m = iss_body_max(p->path);
+
+	return m > ISS_MAX_BODY ? (uint64_t)m : DRAIN_MAX;
+}
+
 static int
 on_http(struct iss_server *s, struct lws *wsi, struct sess *p,
     const char *uri, size_t uri_len)
@@ -562,14 +572,14 @@ on_http(struct iss_server *s, struct lws *wsi, struct sess *p,
 			    "bad Content-Length");
 			p->close_after = true;
 			p->expect_body = false;
-		} else if (clen > DRAIN_MAX) {
+		} else if (clen > drain_cap(p)) {
 			/* Too big to drain: answer now, then close. */
 			sess_error(p, 413, "too_large",
 			    "request body too large");
 			p->close_after = true;
 			p->discard = true;
 			answer_now = true;
-		} else if (clen > ISS_MAX_BODY) {
+		} else if (clen > iss_body_max(p->path)) {
 			p->discard = true;
 		} else if (!p->resp_live &&
 		    sp_buf_reserve(&p->body, (size_t)clen) != SP_OK) {
@@ -602,13 +612,13 @@ on_http_body(struct iss_server *s, struct lws *wsi, struct sess *p,
 		sess_log(p, 0, 0, "body_deadline");
 		return -1;
 	}
-	if (p->body_seen > DRAIN_MAX)
+	if (p->body_seen > drain_cap(p))
 		return -1;
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT,
 	    (int)s->o.body_timeout);
 	if (p->discard || p->resp_live)
 		return 0;
-	if (p->body.len + len > ISS_MAX_BODY) {
+	if (p->body.len + len > iss_body_max(p->path)) {
 		sp_buf_clear(&p->body);
 		p->discard = true;
 		return 0;

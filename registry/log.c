@@ -893,3 +893,57 @@ fail:
 	sp_buf_clear(&ev);
 	return r;
 }
+
+/* ---- Reading events --------------------------------------------------- */
+
+struct events_ctx {
+	uint64_t next;		/* seq expected next */
+	uint64_t last;		/* last seq wanted */
+	reg_log_event_fn fn;
+	void *ctx;
+};
+
+static int
+events_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+    size_t vlen)
+{
+	struct events_ctx *d = ctx;
+	struct reg_event e;
+	struct cbor_reader r;
+	int rc;
+
+	if (klen != 8 || reg_key_get_be64(key) != d->next)
+		return SP_ERR_STORAGE;
+	cbor_reader_init(&r, val, vlen);
+	if (reg_event_decode(&e, &r) != SP_OK || !cbor_reader_done(&r) ||
+	    e.seq != d->next)
+		return SP_ERR_STORAGE;
+	if ((rc = d->fn(d->ctx, &e)) != 0)
+		return rc;
+	d->next++;
+	return d->next > d->last ? 1 : 0;
+}
+
+int
+reg_log_events(struct reg_log *l, uint64_t from, reg_log_event_fn fn,
+    void *ctx)
+{
+	struct events_ctx d = { .fn = fn, .ctx = ctx };
+	struct reg_txn t;
+	uint8_t k[8];
+
+	if (l == NULL || fn == NULL || from > l->size)
+		return SP_ERR_INVALID_ARG;
+	if (from == l->size)
+		return SP_OK;
+	d.next = from + 1;
+	d.last = l->size;
+	reg_key_be64(k, d.next);
+	reg_txn_begin(&l->db, &t, false);
+	reg_txn_foreach(&t, DB_EVENTS, k, sizeof(k), events_visit, &d);
+	reg_txn_abort(&t);
+	if (t.ret != SP_OK)
+		return t.ret;
+	/* Stopped early by fn, or every event seen. */
+	return SP_OK;
+}

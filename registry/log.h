@@ -114,4 +114,14 @@ int reg_log_snapshot(struct reg_log *l, const struct sig_priv *k,
  * for more than REG_MAX_DELTA_EVENTS events. out is replaced. */
 int reg_log_delta(struct reg_log *l, uint64_t from, struct sp_buf *out);
 
+/*
+ * Read-only: calls fn with every event after seq from, in log order (seq
+ * from + 1 .. size). fn returns 0 to go on, 1 to stop, or a negative
+ * SP_ERR_* that is returned. SP_ERR_INVALID_ARG if from is beyond the
+ * log, SP_ERR_STORAGE for an event that does not decode.
+ */
+typedef int (*reg_log_event_fn)(void *ctx, const struct reg_event *e);
+int reg_log_events(struct reg_log *l, uint64_t from, reg_log_event_fn fn,
+    void *ctx);
+
 #endif /* STADSPAS_REGISTRY_LOG_H */
