@@ -44,8 +44,12 @@ struct wallet_ctx {
 	bool json;
 	const char *pin_file;
 	const char *url, *ca, *code, *catalogue, *audience, *nonce, *png;
-	const char *offer, *pass;
+	const char *offer, *pass, *now;
 };
+
+/* present --now: the wallet's clock for drills (a till cut off from sync
+ * checks a presentation made "then"); 0 = the real-time clock. */
+static int64_t drill_now;
 
 static const char wallet_help[] =
     "usage: stadspas wallet [--dir DIR] [--json] <subcommand> ...\n"
@@ -62,7 +66,7 @@ static const char wallet_help[] =
     "  list      [--pin-file FILE]\n"
     "  present   --offer ID [--url URL [--ca FILE] | --catalogue FILE]\n"
     "            [--pass ID] [--audience A] [--nonce HEX] [--png FILE]\n"
-    "            [--pin-file FILE]\n"
+    "            [--now UNIX] [--pin-file FILE]\n"
     "  history   [--pin-file FILE]\n"
     "\n"
     "The PIN (4..64 bytes) is read from the terminal without echo, or\n"
@@ -117,7 +121,7 @@ static const char present_help[] =
     "usage: stadspas wallet [--dir DIR] present --offer ID\n"
     "           [--url URL [--ca FILE] | --catalogue FILE] [--pass ID]\n"
     "           [--audience A] [--nonce HEX] [--png FILE]\n"
-    "           [--pin-file FILE]\n"
+    "           [--now UNIX] [--pin-file FILE]\n"
     "\n"
     "Presents a pass for an offer of the signed catalogue: prints the\n"
     "SP1 string and the QR code (terminal text), disclosing only what\n"
@@ -131,6 +135,7 @@ static const char present_help[] =
     "  --audience A      the provider id shown by the till\n"
     "  --nonce HEX       the till's nonce (at most 32 bytes)\n"
     "  --png FILE        also write the QR code as a PNG image\n"
+    "  --now UNIX        use this clock (drills, with till --now)\n"
     "\n"
     "A catalogue older than one seen before is refused (rollback).\n"
     "\n"
@@ -419,6 +424,12 @@ store_close(struct store *s)
 	sp_wallet_posix_free(&s->posix);
 }
 
+static int64_t
+drill_clock(void *ctx)
+{
+	return drill_now != 0 ? drill_now : sp_wallet_posix_now(ctx);
+}
+
 static int
 store_open(const struct wallet_ctx *c, struct store *s)
 {
@@ -432,6 +443,7 @@ store_open(const struct wallet_ctx *c, struct store *s)
 		return fail("no wallet in '%s': %s (run 'stadspas wallet "
 		    "init')", c->dir, sp_strerror(rc));
 	sp_wallet_posix_ops(s->posix, &s->ops);
+	s->ops.now = drill_clock;
 	rc = get_pin(c, pin, sizeof(pin), false);
 	if (rc != 0) {
 		store_close(s);
@@ -911,6 +923,13 @@ do_present(const struct wallet_ctx *c)
 	if (c->pass != NULL && parse_u64("--pass", c->pass, 1, UINT32_MAX,
 	    &pass_arg) != 0)
 		return CLI_USAGE;
+	if (c->now != NULL) {
+		uint64_t t;
+
+		if (parse_u64("--now", c->now, 1, INT64_MAX / 2, &t) != 0)
+			return CLI_USAGE;
+		drill_now = (int64_t)t;
+	}
 	if (c->url == NULL && c->catalogue == NULL)
 		return usage_error("present needs --url URL or --catalogue "
 		    "FILE");
@@ -1071,7 +1090,7 @@ do_history(const struct wallet_ctx *c)
 
 enum {
 	O_HELP = 'h', O_JSON = 1000, O_DIR, O_PINFILE, O_URL, O_CA, O_CODE,
-	O_OFFER, O_CATALOGUE, O_AUDIENCE, O_NONCE, O_PNG, O_PASS,
+	O_OFFER, O_CATALOGUE, O_AUDIENCE, O_NONCE, O_PNG, O_PASS, O_NOW,
 };
 
 static const struct option opts_all[] = {
@@ -1088,6 +1107,7 @@ static const struct option opts_all[] = {
 	{ "nonce", required_argument, NULL, O_NONCE },
 	{ "png", required_argument, NULL, O_PNG },
 	{ "pass", required_argument, NULL, O_PASS },
+	{ "now", required_argument, NULL, O_NOW },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -1095,7 +1115,7 @@ struct sub {
 	const char *name;
 	const char *help;
 	int (*run)(const struct wallet_ctx *c);
-	int allowed[10];	/* option codes besides --help/--json */
+	int allowed[11];	/* option codes besides --help/--json */
 };
 
 static const struct sub subs[] = {
@@ -1105,7 +1125,7 @@ static const struct sub subs[] = {
 	{ "list", list_help, do_list, { O_PINFILE, 0 } },
 	{ "present", present_help, do_present,
 	    { O_PINFILE, O_URL, O_CA, O_OFFER, O_CATALOGUE, O_AUDIENCE,
-	    O_NONCE, O_PNG, O_PASS, 0 } },
+	    O_NONCE, O_PNG, O_PASS, O_NOW, 0 } },
 	{ "history", history_help, do_history, { O_PINFILE, 0 } },
 };
 
@@ -1190,6 +1210,7 @@ cmd_wallet(int argc, char **argv)
 		case O_NONCE: c.nonce = optarg; break;
 		case O_PNG: c.png = optarg; break;
 		case O_PASS: c.pass = optarg; break;
+		case O_NOW: c.now = optarg; break;
 		default: break;
 		}
 	}
