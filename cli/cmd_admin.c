@@ -45,6 +45,10 @@ struct admin_call {
 	json_t *body;
 	bool audit_table;	/* print entries as a table */
 	bool keys_table;	/* print keys as a table */
+	unsigned char *raw;	/* a CBOR body instead of JSON (owned) */
+	size_t raw_len;
+	bool raw_out;		/* a 2xx body is written as is */
+	const char *out_file;	/* ... to this file (0600), else stdout */
 };
 
 static const char admin_help[] =
@@ -80,6 +84,9 @@ static const char admin_help[] =
     "  keys [list]\n"
     "  keys rotate\n"
     "  keys remove KID\n"
+    "  settle import FILE\n"
+    "  settle report [--provider P] [--from T] [--to T] [--csv]\n"
+    "  settle evidence TILL8 SEQ [--out FILE]\n"
     "\n"
     "Each takes --help. Exit codes: 0 done, 1 the daemon refused (its\n"
     "error token and message are printed), 2 usage error, 3 cannot\n"
@@ -185,6 +192,31 @@ static const char audit_help[] =
     "\n"
     "example:\n"
     "  stadspas admin audit --after 0 --limit 20\n";
+
+static const char settle_help[] =
+    "usage: stadspas admin [global options] settle import FILE\n"
+    "       stadspas admin [global options] settle report [--provider P]\n"
+    "                      [--from T] [--to T] [--csv]\n"
+    "       stadspas admin [global options] settle evidence TILL8 SEQ\n"
+    "                      [--out FILE]\n"
+    "\n"
+    "  import    ingests a till's signed ledger batch (`stadspas till\n"
+    "            export`), e.g. brought on a stick: the batch signature,\n"
+    "            the till registered for its provider, continuity with\n"
+    "            what that till sent before, then every record is checked.\n"
+    "            Re-importing a batch changes nothing\n"
+    "  report    what to reimburse per provider over record times\n"
+    "            [from, to) (Unix seconds or YYYY-MM-DD): paid records and\n"
+    "            amount, every record's reason; JSON, or CSV with --csv\n"
+    "  evidence  the stored presentation (CBOR) of a flagged record\n"
+    "            (over_limit, counter_reuse): per-resident detail, so the\n"
+    "            request is audited; admin token only\n"
+    "\n"
+    "example:\n"
+    "  stadspas admin settle import till1-batch.cbor\n"
+    "  stadspas admin settle report --provider p1 --from 2026-01-01 \\\n"
+    "      --to 2026-02-01 --csv > p1-2026-01.csv\n"
+    "  stadspas admin settle evidence 3f9a06c1 12 --out evidence.cbor\n";
 
 static const char keys_help[] =
     "usage: stadspas admin [global options] keys [list]\n"
@@ -498,6 +530,37 @@ print_keys(const json_t *o)
 	    json_integer_value(json_object_get(o, "trust_version")));
 }
 
+/* Writes a raw answer to path (created 0600: evidence is per-resident
+ * detail) or, with path NULL, to stdout. */
+static int
+write_out(const char *path, const char *p, size_t n)
+{
+	FILE *f = stdout;
+	bool bad;
+	int fd;
+
+	if (path != NULL) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		    O_NOCTTY, 0600);
+		if (fd < 0 || (f = fdopen(fd, "wb")) == NULL) {
+			fprintf(stderr, PROG ": cannot write '%s': %s\n",
+			    path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return CLI_USAGE;
+		}
+	}
+	bad = n > 0 && fwrite(p, 1, n, f) != n;
+	if ((path != NULL ? fclose(f) : fflush(f)) != 0)
+		bad = true;
+	if (bad) {
+		fprintf(stderr, PROG ": cannot write '%s': %s\n",
+		    path != NULL ? path : "stdout", strerror(errno));
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
 static int
 perform(struct admin_ctx *c, struct admin_call *call)
 {
@@ -514,7 +577,11 @@ perform(struct admin_ctx *c, struct admin_call *call)
 	req.method = call->method;
 	req.path = call->path;
 	req.bearer = c->token;
-	if (call->body != NULL) {
+	if (call->raw != NULL) {
+		req.body = call->raw;
+		req.body_len = call->raw_len;
+		req.content_type = "application/cbor";
+	} else if (call->body != NULL) {
 		body = json_dumps(call->body, JSON_COMPACT);
 		if (body == NULL) {
 			fprintf(stderr, PROG ": out of memory\n");
@@ -535,6 +602,11 @@ perform(struct admin_ctx *c, struct admin_call *call)
 			    "daemon's certificate trusted? (--ca FILE)\n");
 		cli_http_resp_free(&resp);
 		return rc == CLI_HTTP_EARG ? CLI_USAGE : CLI_NOCONN;
+	}
+	if (call->raw_out && resp.status >= 200 && resp.status <= 299) {
+		ret = write_out(call->out_file, resp.body, resp.body_len);
+		cli_http_resp_free(&resp);
+		return ret;
 	}
 	ans = json_loadb(resp.body != NULL ? resp.body : "", resp.body_len,
 	    0, &jerr);
@@ -581,7 +653,8 @@ perform(struct admin_ctx *c, struct admin_call *call)
 enum {
 	O_HELP = 'h', O_JSON = 1000, O_NAME, O_BIRTH, O_HOUSE, O_CAT,
 	O_REASON, O_TILLKEY, O_PROVIDER, O_TITLE, O_REQUIRES, O_LIMIT,
-	O_AMOUNT, O_ROLE, O_LABEL, O_FROM, O_UNTIL, O_AFTER,
+	O_AMOUNT, O_ROLE, O_LABEL, O_FROM, O_UNTIL, O_AFTER, O_SFROM, O_STO,
+	O_CSV, O_OUT,
 };
 
 static const struct option sub_opts[] = {
@@ -603,6 +676,10 @@ static const struct option sub_opts[] = {
 	{ "valid-from", required_argument, NULL, O_FROM },
 	{ "valid-until", required_argument, NULL, O_UNTIL },
 	{ "after", required_argument, NULL, O_AFTER },
+	{ "from", required_argument, NULL, O_SFROM },
+	{ "to", required_argument, NULL, O_STO },
+	{ "csv", no_argument, NULL, O_CSV },
+	{ "out", required_argument, NULL, O_OUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -611,8 +688,10 @@ struct sub_args {
 	const char *name, *provider, *title, *category, *role, *label;
 	const char *limit;
 	long long birth, house, reason, amount, from, until, after;
+	long long sfrom, sto;
 	bool has_birth, has_house, has_reason, has_amount, has_from;
-	bool has_until, has_after;
+	bool has_until, has_after, has_sfrom, has_sto, csv;
+	const char *out;
 	json_t *cats, *keys, *requires;
 	const char *pos[2];
 	int npos;
@@ -721,6 +800,16 @@ parse_sub(int argc, char **argv, const int *allowed, const char *help,
 			a->has_until = true;
 			rc = parse_time("--valid-until", optarg, &a->until);
 			break;
+		case O_SFROM:
+			a->has_sfrom = true;
+			rc = parse_time("--from", optarg, &a->sfrom);
+			break;
+		case O_STO:
+			a->has_sto = true;
+			rc = parse_time("--to", optarg, &a->sto);
+			break;
+		case O_CSV: a->csv = true; break;
+		case O_OUT: a->out = optarg; break;
 		case O_AFTER:
 			a->has_after = true;
 			rc = parse_int("--after", optarg, 0, INT64_MAX,
@@ -849,6 +938,129 @@ build_offer(struct sub_args *a, struct admin_call *call)
 
 /* Builds the request for argv = <group> <verb> [args]; usage errors are
  * printed here. Returns 0, CLI_USAGE, or -1 after --help. */
+#define BATCH_MAX (8u * 1024u * 1024u)	/* the daemon's upload limit */
+
+/* Reads a whole batch file (at most BATCH_MAX bytes) into call->raw. */
+static int
+read_batch(const char *path, struct admin_call *call)
+{
+	struct stat st;
+	ssize_t k;
+	size_t n = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size <= 0 || (uintmax_t)st.st_size > BATCH_MAX) {
+		if (fd >= 0)
+			close(fd);
+		return usage_error("cannot read batch file '%s': %s", path,
+		    fd < 0 ? strerror(errno) : "not a regular file of 1 byte "
+		    "to 8 MiB");
+	}
+	if ((call->raw = malloc((size_t)st.st_size)) == NULL) {
+		close(fd);
+		fprintf(stderr, PROG ": out of memory\n");
+		return CLI_FAIL;
+	}
+	while (n < (size_t)st.st_size &&
+	    (k = read(fd, call->raw + n, (size_t)st.st_size - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	if (n != (size_t)st.st_size)
+		return usage_error("cannot read batch file '%s'", path);
+	call->raw_len = n;
+	return 0;
+}
+
+/* An 8 hex till prefix and a decimal seq, for the evidence path. */
+static int
+check_evidence(const char *till8, const char *seq)
+{
+	if (strlen(till8) != 8 || till8[strspn(till8, "0123456789abcdef")] !=
+	    '\0')
+		return usage_error("bad TILL8 '%s': 8 lowercase hex "
+		    "characters, as the report prints", till8);
+	if (seq[0] < '1' || seq[0] > '9' || strlen(seq) > 15 ||
+	    seq[strspn(seq, "0123456789")] != '\0')
+		return usage_error("bad SEQ '%s'", seq);
+	return 0;
+}
+
+static int
+build_settle(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
+    struct admin_call *call)
+{
+	static const int none[] = { 0 };
+	static const int report_opts[] = { O_PROVIDER, O_SFROM, O_STO, O_CSV,
+	    0 };
+	static const int ev_opts[] = { O_OUT, 0 };
+	const char *verb;
+	size_t n;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(settle_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : -1;
+	}
+	verb = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(verb, "import") == 0) {
+		if ((rc = parse_sub(argc, argv, none, settle_help, c, a)))
+			return rc;
+		if (a->npos != 1)
+			return usage_error("'settle import' needs one FILE");
+		call->method = "POST";
+		snprintf(call->path, sizeof(call->path),
+		    "/admin/settlement/import");
+		return read_batch(a->pos[0], call);
+	}
+	if (strcmp(verb, "report") == 0) {
+		if ((rc = parse_sub(argc, argv, report_opts, settle_help, c,
+		    a)))
+			return rc;
+		if (a->npos > 0)
+			return usage_error("unexpected argument '%s'",
+			    a->pos[0]);
+		if (a->provider != NULL && (rc = check_id("--provider",
+		    a->provider)))
+			return rc;
+		call->method = "GET";
+		call->raw_out = true;
+		n = (size_t)snprintf(call->path, sizeof(call->path),
+		    "/admin/settlement/report?format=%s",
+		    a->csv ? "csv" : "json");
+		if (a->provider != NULL)
+			n += (size_t)snprintf(call->path + n,
+			    sizeof(call->path) - n, "&provider=%s",
+			    a->provider);
+		if (a->has_sfrom)
+			n += (size_t)snprintf(call->path + n,
+			    sizeof(call->path) - n, "&from=%lld", a->sfrom);
+		if (a->has_sto)
+			(void)snprintf(call->path + n, sizeof(call->path) - n,
+			    "&to=%lld", a->sto);
+		return 0;
+	}
+	if (strcmp(verb, "evidence") == 0) {
+		if ((rc = parse_sub(argc, argv, ev_opts, settle_help, c, a)))
+			return rc;
+		if (a->npos != 2)
+			return usage_error("'settle evidence' needs TILL8 SEQ");
+		if ((rc = check_evidence(a->pos[0], a->pos[1])))
+			return rc;
+		call->method = "GET";
+		call->raw_out = true;
+		call->out_file = a->out;
+		snprintf(call->path, sizeof(call->path),
+		    "/admin/settlement/evidence/%s/%s", a->pos[0], a->pos[1]);
+		return 0;
+	}
+	return usage_error("unknown settle subcommand '%s'", verb);
+}
+
 static int
 build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
     struct admin_call *call)
@@ -882,6 +1094,8 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		    a->has_after ? a->after : 0, a->limit != NULL ? lim : 100);
 		return 0;
 	}
+	if (strcmp(g, "settle") == 0)
+		return build_settle(argc, argv, c, a, call);
 	if (strcmp(g, "resident") == 0)
 		help = resident_help;
 	else if (strcmp(g, "provider") == 0)
@@ -1115,6 +1329,7 @@ cmd_admin(int argc, char **argv)
 		ret = CLI_OK;
 	}
 	explicit_bzero(c.token, sizeof(c.token));
+	free(call.raw);
 	json_decref(call.body);
 	json_decref(a.cats);
 	json_decref(a.keys);
