@@ -23,7 +23,9 @@
 #include "hash.h"
 #include "pass_int.h"
 #include "stadspas/sp_pass.h"
+#include "stadspas/sp_ledger.h"
 #include "stadspas/sp_registry.h"
+#include "stadspas/sp_verifier.h"
 #include "testutil.h"
 #include "trust.h"
 
@@ -1834,6 +1836,317 @@ test_copy_cap(struct env *e)
 	wallet_clear(&w);
 }
 
+/* ---- Settlement -------------------------------------------------------- */
+
+#define SWIM 1			/* the settlement env's offer: 1 a week */
+#define SETTLE_PEER "203.0.113.9"
+
+struct till {
+	struct sp_key *key;
+	struct sp_ledger *l;
+	char dir[128];
+};
+
+static void
+till_open(struct env *e, struct till *t, struct sp_key *key,
+    const char *name)
+{
+	memset(t, 0, sizeof(*t));
+	t->key = key;
+	snprintf(t->dir, sizeof(t->dir), "%s/%s", e->dir, name);
+	CHECK(sp_ledger_open(&t->l, t->dir, "p1", key) == SP_OK);
+}
+
+/* Copy i of w presents the swim offer at `when` (counter c), and the till
+ * records it as sp_verifier_check would have approved it. */
+static void
+till_redeem(struct till *t, const struct sp_trust *tr,
+    const struct wallet *w, size_t i, int64_t when, uint64_t c)
+{
+	char scope[SP_SCOPE_MAX];
+	const char *scopes[1] = { scope };
+	struct sp_present_opts po = {
+		.time = when, .audience = "p1", .offer = SWIM, .counter = c,
+		.scopes = scopes, .scope_count = 1,
+	};
+	struct sp_verify_opts vo = SP_VERIFY_OPTS_DEFAULT;
+	struct sp_presentation *p = NULL;
+	struct sp_verdict vd;
+	struct sp_receipt rc;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+
+	CHECK(sp_limit_scope(scope, "swim", SP_PERIOD_WEEK, when) == SP_OK);
+	CHECK(sp_present(&raw, &len, w->pass[i].ptr, w->pass[i].len, w->k[i],
+	    &po) == SP_OK);
+	vo.now = when;
+	CHECK(sp_presentation_verify(&p, tr, &vo, raw, len) == SP_OK);
+	memset(&vd, 0, sizeof(vd));
+	vd.approved = true;
+	vd.offer = SWIM;
+	vd.amount_cents = 350;
+	vd.limit = 1;
+	(void)sp_presentation_offer(p, &vd.counter);
+	sp_presentation_replay_id(p, vd.replay_id);
+	memcpy(vd.scope, scope, sizeof(vd.scope));
+	CHECK(sp_presentation_limit_tag(p, scope, vd.tag) == SP_OK);
+	sp_presentation_free(&p);
+	vd.raw = raw;
+	vd.raw_len = len;
+	CHECK(sp_ledger_redeem(t->l, &vd, when, &rc) == SP_OK);
+	sp_bytes_free(raw, len);
+}
+
+/* The batch of t's records after `after`. */
+static void
+till_export(struct till *t, uint64_t after, struct sp_buf *out)
+{
+	uint8_t *b = NULL;
+	size_t len = 0;
+	uint64_t first, last;
+
+	CHECK(sp_ledger_export(t->l, after, 0, &b, &len, &first, &last) ==
+	    SP_OK);
+	CHECK(sp_buf_set(out, b, len) == SP_OK);
+	sp_bytes_free(b, len);
+}
+
+static int
+upload(struct env *e, const struct sp_buf *batch, const char *peer)
+{
+	return request(e, "POST", "/settlement/batches", NULL, NULL,
+	    batch->ptr, batch->len, NULL, peer);
+}
+
+static bool
+refused_for(int status, const char *reason)
+{
+	return is_error(status, "batch_refused") &&
+	    strcmp(jstr("reason"), reason) == 0 && jstr("message")[0] != 0;
+}
+
+static bool
+imported(size_t records, size_t fresh, size_t paid, size_t rejected)
+{
+	return R.status == 200 && jint("records") == (json_int_t)records &&
+	    jint("new_records") == (json_int_t)fresh &&
+	    jint("paid") == (json_int_t)paid &&
+	    jint("rejected") == (json_int_t)rejected &&
+	    jint("paid_cents") == (json_int_t)(paid * 350);
+}
+
+/* The municipality's side: provider p1 with till keys a and c, the swim offer,
+ * a resident in category swim enrolled with two copies. */
+static void
+settle_setup(struct env *e, struct sp_key *a, struct sp_key *c,
+    struct wallet *w)
+{
+	uint8_t cose[128];
+	char body[1024], key_hex[300], key2_hex[300], res[32], code[32];
+	size_t cl = sizeof(cose);
+
+	CHECK(sp_key_public_cose(a, cose, &cl) == SP_OK);
+	hex_into(key_hex, cose, cl);
+	cl = sizeof(cose);
+	CHECK(sp_key_public_cose(c, cose, &cl) == SP_OK);
+	hex_into(key2_hex, cose, cl);
+	snprintf(body, sizeof(body), "{\"name\":\"Zwembad\","
+	    "\"till_keys\":[\"%s\",\"%s\"]}", key_hex, key2_hex);
+	CHECK(post(e, "/admin/providers", e->admin, body) == 201);
+	CHECK(post(e, "/admin/offers", e->admin, "{\"provider\":\"p1\","
+	    "\"title\":\"Zwemmen\",\"category\":\"swim\",\"requires\":[],"
+	    "\"limit\":{\"count\":1,\"period\":\"week\"},"
+	    "\"amount_cents\":350}") == 201 && jint("offer") == SWIM);
+	CHECK(post(e, "/admin/catalogue/publish", e->admin, "{}") == 200);
+	new_resident(e, "{\"name\":\"Noor\",\"birth_year\":2014,"
+	    "\"categories\":[\"swim\"]}", res);
+	new_code(e, res, code);
+	wallet_init(w, 2);
+	CHECK(enrol(e, w, code, "198.51.100.60") == 200 && w->n_pass == 2);
+}
+
+/* True if the audit log holds action with a target starting with target. */
+static bool
+audit_has(struct env *e, const char *action, const char *target)
+{
+	const json_t *x;
+	size_t i;
+
+	CHECK(get(e, "/admin/audit", "after=0&limit=1000", e->admin) == 200);
+	json_array_foreach(json_object_get(R.j, "entries"), i, x)
+		if (strcmp(json_string_value(json_object_get(x, "action")),
+		    action) == 0 && strncmp(json_string_value(
+		    json_object_get(x, "target")), target, strlen(target)) == 0)
+			return true;
+	return false;
+}
+
+/* The report's record seq of reason, its till8 into till8[9]. */
+static json_int_t
+report_find(const char *reason, char till8[9])
+{
+	const json_t *p = json_array_get(json_object_get(R.j, "providers"), 0);
+	const json_t *recs = json_object_get(p, "records"), *r;
+	size_t i;
+
+	json_array_foreach(recs, i, r) {
+		if (strcmp(json_string_value(json_object_get(r, "reason")),
+		    reason) == 0) {
+			snprintf(till8, 9, "%s",
+			    json_string_value(json_object_get(r, "till")));
+			return json_integer_value(json_object_get(r, "seq"));
+		}
+	}
+	return 0;
+}
+
+static void
+test_settlement(void)
+{
+	struct env e;
+	struct wallet w;
+	struct sp_key *ka = NULL, *kc = NULL, *kb = NULL;
+	struct sp_trust *tr;
+	struct till ta, tc, tb, tf;
+	struct sp_buf b1, b2, rep, junk;
+	char auditor[80], till8[9], ok8[9], path[96], seqs[16];
+	const char *q = "provider=p1&format=json";
+	json_int_t seq;
+	size_t nk;
+	int64_t t = T0;
+
+	now_ = T0;
+	sp_buf_init(&b1);
+	sp_buf_init(&b2);
+	sp_buf_init(&rep);
+	sp_buf_init(&junk);
+	env_init(&e);
+	make_token(&e, "auditor", auditor);
+	CHECK(sp_key_generate(&ka, SP_ALG_EDDSA) == SP_OK);
+	CHECK(sp_key_generate(&kc, SP_ALG_ES256) == SP_OK);
+	CHECK(sp_key_generate(&kb, SP_ALG_ES256) == SP_OK);
+	settle_setup(&e, ka, kc, &w);
+	tr = trust_from_registry(&e, &nk);
+	till_open(&e, &ta, ka, "till-a");
+	till_open(&e, &tc, kc, "till-c");
+	till_open(&e, &tb, kb, "till-b");	/* registered nowhere */
+	till_open(&e, &tf, ka, "till-a2");	/* till a's key, a 2nd history */
+
+	/* Both copies of one pass swim the same week at two tills, each
+	 * offline: the one imported second is over the limit. */
+	till_redeem(&ta, tr, &w, 0, t, 1);
+	till_redeem(&tc, tr, &w, 1, t + 60, 1);
+	till_export(&ta, 0, &b1);
+	till_export(&tc, 0, &b2);
+	now_ = t + 3600;
+	upload(&e, &b1, SETTLE_PEER);
+	CHECKF(imported(1, 1, 1, 0), "%d %.*s", R.status, (int)R.body.len,
+	    (const char *)R.body.ptr);
+	CHECK(upload(&e, &b2, SETTLE_PEER) == 200 && imported(1, 1, 0, 1));
+	CHECK(get(&e, "/admin/settlement/report", q, auditor) == 200);
+	CHECK(strcmp(R.ctype, "application/json") == 0);
+	CHECK(sp_buf_set(&rep, R.body.ptr, R.body.len) == SP_OK);
+	seq = report_find("over_limit", till8);
+	CHECK(seq == 1 && report_find("ok", ok8) == 1 &&
+	    strcmp(till8, ok8) != 0);
+	/* Re-import: nothing new, the same report bytes. */
+	CHECK(upload(&e, &b1, SETTLE_PEER) == 200 && imported(1, 0, 0, 0));
+	CHECK(upload(&e, &b2, SETTLE_PEER) == 200 && imported(1, 0, 0, 0));
+	CHECK(get(&e, "/admin/settlement/report", q, auditor) == 200);
+	CHECK(R.body.len == rep.len && memcmp(R.body.ptr, rep.ptr, rep.len) ==
+	    0);
+	CHECK(get(&e, "/admin/settlement/report", "format=csv", auditor) ==
+	    200 && strncmp(R.ctype, "text/csv", 8) == 0);
+	CHECK(memmem(R.body.ptr, R.body.len, "over_limit", 10) != NULL);
+	/* Bad queries and the auditor's limits. */
+	CHECK(get(&e, "/admin/settlement/report", "format=xml", auditor) ==
+	    400);
+	CHECK(get(&e, "/admin/settlement/report", "from=9&to=3", auditor) ==
+	    400);
+	CHECK(get(&e, "/admin/settlement/report", "provider=p1&provider=p1",
+	    auditor) == 400);
+	CHECK(get(&e, "/admin/settlement/report", NULL, NULL) == 401);
+	CHECK(get(&e, "/admin/settlement/report", "provider=p2", auditor) ==
+	    200 && json_array_size(json_object_get(R.j, "providers")) == 0);
+
+	/* Evidence: only the flagged record, only for admins, audited. */
+	snprintf(path, sizeof(path), "/admin/settlement/evidence/%s/%lld",
+	    till8, (long long)seq);
+	CHECK(get(&e, path, NULL, auditor) == 403);
+	CHECK(get(&e, path, NULL, e.admin) == 200 &&
+	    strcmp(R.ctype, "application/cbor") == 0 && R.body.len > 100);
+	CHECK(audit_has(&e, "settlement.evidence", till8));
+	snprintf(path, sizeof(path), "/admin/settlement/evidence/%s/1", ok8);
+	CHECK(get(&e, path, NULL, e.admin) == 404);
+	CHECK(get(&e, "/admin/settlement/evidence/XYZ/1", NULL, e.admin) ==
+	    404);
+
+	/* Refused batches, with their reason. */
+	CHECK(upload(&e, &b1, SETTLE_PEER) == 200);
+	till_redeem(&tb, tr, &w, 0, t + 7 * 86400, 2);
+	till_export(&tb, 0, &b2);
+	CHECK(upload(&e, &b2, "203.0.113.10") == 403 &&
+	    refused_for(403, "unknown_till"));
+	till_redeem(&tf, tr, &w, 1, t + 120, 5);	/* seq 1 again */
+	till_export(&tf, 0, &b2);
+	CHECK(upload(&e, &b2, "203.0.113.11") == 409 &&
+	    refused_for(409, "fork"));
+	till_redeem(&ta, tr, &w, 0, t + 7 * 86400, 2);
+	till_redeem(&ta, tr, &w, 0, t + 14 * 86400, 3);
+	till_export(&ta, 2, &b2);	/* seq 3 without 2 */
+	CHECK(upload(&e, &b2, "203.0.113.12") == 409 &&
+	    refused_for(409, "gap"));
+	CHECK(sp_buf_set(&junk, b1.ptr, b1.len) == SP_OK);
+	junk.ptr[junk.len / 2] ^= 0x20;	/* tampered */
+	CHECK(upload(&e, &junk, "203.0.113.13") == 400 &&
+	    refused_for(400, "malformed"));
+	CHECK(request(&e, "POST", "/settlement/batches", NULL, NULL, NULL, 0,
+	    NULL, "203.0.113.13") == 400);
+	/* Refusals are rate limited per address. */
+	for (nk = 0; nk < 8 && R.status != 429; nk++)
+		upload(&e, &junk, "203.0.113.14");
+	CHECK(R.status == 429 && strcmp(jstr("error"), "rate_limited") == 0);
+	CHECK(upload(&e, &b1, "203.0.113.14") == 429);
+	CHECK(upload(&e, &b1, "203.0.113.15") == 200);
+
+	/* Admin import: a revoked pass at a till that did not sync. */
+	now_ = t + 21 * 86400;	/* a week without a swim yet */
+	CHECK(post(&e, "/admin/residents/r1/revoke", e.admin,
+	    "{\"reason\":1}") == 200);
+	till_redeem(&ta, tr, &w, 1, now_ + 60, 4);
+	till_export(&ta, 0, &b2);
+	now_ += 3600;
+	CHECK(request(&e, "POST", "/admin/settlement/import", NULL, auditor,
+	    b2.ptr, b2.len, NULL, ADMIN_PEER) == 403);
+	CHECK(request(&e, "POST", "/admin/settlement/import", NULL, NULL,
+	    b2.ptr, b2.len, NULL, ADMIN_PEER) == 401);
+	request(&e, "POST", "/admin/settlement/import", NULL, e.admin, b2.ptr,
+	    b2.len, NULL, ADMIN_PEER);
+	CHECKF(imported(4, 3, 2, 1), "%d %.*s", R.status, (int)R.body.len,
+	    (const char *)R.body.ptr);
+	CHECK(audit_has(&e, "settlement.import", "p1"));
+	CHECK(get(&e, "/admin/settlement/report", q, auditor) == 200);
+	seq = report_find("revoked", till8);
+	snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
+	CHECKF(seq == 4 && strcmp(till8, ok8) == 0, "revoked at seq %s", seqs);
+
+	sp_trust_free(&tr);
+	sp_ledger_close(&ta.l);
+	sp_ledger_close(&tb.l);
+	sp_ledger_close(&tc.l);
+	sp_ledger_close(&tf.l);
+	sp_key_free(&ka);
+	sp_key_free(&kb);
+	sp_key_free(&kc);
+	wallet_clear(&w);
+	sp_buf_clear(&b1);
+	sp_buf_clear(&b2);
+	sp_buf_clear(&rep);
+	sp_buf_clear(&junk);
+	reply_reset();
+	env_clear(&e);
+}
+
 int
 main(void)
 {
@@ -1867,5 +2180,6 @@ main(void)
 	wallet_clear(&f.w);
 	reply_reset();
 	env_clear(&e);
+	test_settlement();
 	return check_report("test_api");
 }
