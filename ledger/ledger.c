@@ -20,13 +20,11 @@
 
 #define STATE_NAME_MAX 32
 #define STATE_VALUE_MAX ((size_t)16 << 20)
-#define META_HEAD_LEN (8 + LREC_HASH_LEN)	/* seq || head */
 #define USAGE_KEY_MAX (8 + SP_SCOPE_MAX + 1 + SP_TAG_LEN)
 #define EXPORT_BYTES_MAX (LBATCH_MAX_LEN - 65536)
 
 static const char meta_provider[] = "provider";
 static const char meta_till[] = "till";
-static const char meta_head[] = "head";
 static const char meta_exported[] = "exported";
 
 struct sp_ledger {
@@ -50,31 +48,6 @@ static void
 meta_put(struct ltxn *t, const char *name, const void *v, size_t n)
 {
 	ltxn_put(t, LDB_META, name, strlen(name), v, n);
-}
-
-/* The stored head: newest seq and the chain head after it. */
-static void
-head_get(struct ltxn *t, uint64_t *seq, uint8_t head[LREC_HASH_LEN])
-{
-	const uint8_t *v;
-	size_t n;
-
-	if (!meta_get(t, meta_head, &v, &n) || n != META_HEAD_LEN) {
-		ltxn_fail(t, SP_ERR_STORAGE);
-		return;
-	}
-	*seq = lkey_get_be64(v);
-	memcpy(head, v + 8, LREC_HASH_LEN);
-}
-
-static void
-head_put(struct ltxn *t, uint64_t seq, const uint8_t head[LREC_HASH_LEN])
-{
-	uint8_t v[META_HEAD_LEN];
-
-	lkey_be64(v, seq);
-	memcpy(v + 8, head, LREC_HASH_LEN);
-	meta_put(t, meta_head, v, sizeof(v));
 }
 
 static uint64_t
@@ -108,30 +81,49 @@ entry_head(struct lrec *rec, uint8_t head[LREC_HASH_LEN],
 	return SP_OK;
 }
 
-/* The newest record must end in the stored head, countersigned. */
+/*
+ * The newest seq and the chain head after it, from the newest record
+ * (the genesis head for an empty ledger): not stored apart, so that a
+ * redemption writes no meta. The record's countersignature covers it.
+ */
+static void
+head_get(struct sp_ledger *l, struct ltxn *t, uint64_t *seq,
+    uint8_t head[LREC_HASH_LEN])
+{
+	const uint8_t *k, *v;
+	size_t kl = 0, vl = 0;
+	struct lrec rec;
+
+	*seq = 0;
+	if (!ltxn_last(t, LDB_RECORDS, &k, &kl, &v, &vl)) {
+		memcpy(head, l->genesis, LREC_HASH_LEN);
+		return;
+	}
+	if (kl != 8 || entry_head(&rec, head, v, vl) != SP_OK ||
+	    rec.seq != lkey_get_be64(k) || rec.seq == 0) {
+		ltxn_fail(t, SP_ERR_STORAGE);
+		return;
+	}
+	*seq = rec.seq;
+}
+
+/* The newest record must carry its key's seq and the till's
+ * countersignature. */
 static int
 check_head(struct sp_ledger *l, struct ltxn *t)
 {
-	uint8_t head[LREC_HASH_LEN], got[LREC_HASH_LEN];
+	uint8_t got[LREC_HASH_LEN];
 	const uint8_t *k, *v, *r, *sig;
 	size_t kl = 0, vl = 0, rl = 0, sl = 0;
-	uint64_t seq = 0;
 	struct lrec rec;
 
-	head_get(t, &seq, head);
-	if (t->ret != SP_OK)
+	if (!ltxn_last(t, LDB_RECORDS, &k, &kl, &v, &vl))
 		return t->ret;
-	if (!ltxn_last(t, LDB_RECORDS, &k, &kl, &v, &vl)) {
-		if (t->ret != SP_OK)
-			return t->ret;
-		return seq == 0 && memcmp(head, l->genesis, sizeof(head)) ==
-		    0 ? SP_OK : SP_ERR_STORAGE;
-	}
-	if (kl != 8 || lkey_get_be64(k) != seq ||
-	    lrec_entry_decode(v, vl, &r, &rl, &sig, &sl) != SP_OK ||
-	    lrec_decode(&rec, r, rl) != SP_OK || rec.seq != seq ||
+	if (kl != 8 || lrec_entry_decode(v, vl, &r, &rl, &sig, &sl) !=
+	    SP_OK || lrec_decode(&rec, r, rl) != SP_OK ||
+	    rec.seq != lkey_get_be64(k) || rec.seq == 0 ||
 	    lrec_entry_verify(&rec, got, rec.prev, &l->key->priv.pub, r, rl,
-	    sig, sl) != SP_OK || memcmp(got, head, sizeof(got)) != 0)
+	    sig, sl) != SP_OK)
 		return SP_ERR_STORAGE;
 	return SP_OK;
 }
@@ -150,7 +142,6 @@ meta_init(struct sp_ledger *l)
 	if (!meta_get(&t, meta_provider, &v, &n)) {
 		meta_put(&t, meta_provider, l->provider, plen);
 		meta_put(&t, meta_till, l->cose, l->cose_len);
-		head_put(&t, 0, l->genesis);
 		meta_put(&t, meta_exported, zero, sizeof(zero));
 		return ltxn_commit(&t);
 	}
@@ -299,7 +290,7 @@ redeem_txn(struct ltxn *t, struct redeem *x)
 		x->reason = SP_R_LIMIT_REACHED;
 		return;
 	}
-	head_get(t, &seq, prev);
+	head_get(x->l, t, &seq, prev);
 	if (t->ret != SP_OK)
 		return;
 	memset(&rec, 0, sizeof(rec));
@@ -331,7 +322,6 @@ redeem_txn(struct ltxn *t, struct redeem *x)
 	u[3] = (uint8_t)used;
 	ltxn_put(t, LDB_USAGE, uk, ukl, u, sizeof(u));
 	ltxn_put(t, LDB_REPLAY, vd->replay_id, 32, k, sizeof(k));
-	head_put(t, rec.seq, x->rc.head);
 	x->rc.seq = rec.seq;
 	x->rc.used = used;
 	x->rc.time = x->now;
@@ -422,13 +412,17 @@ sp_ledger_stats(struct sp_ledger *l, struct sp_ledger_stats *out)
 		return SP_ERR_INVALID_ARG;
 	memset(&s, 0, sizeof(s));
 	ltxn_begin(&l->st, &t, false);
-	head_get(&t, &s.records, s.head);
+	memcpy(s.head, l->genesis, sizeof(s.head));
 	s.exported = exported_get(&t);
 	if (ltxn_last(&t, LDB_RECORDS, &k, &kl, &v, &vl)) {
-		if (entry_head(&rec, head, v, vl) != SP_OK)
+		if (kl != 8 || entry_head(&rec, head, v, vl) != SP_OK ||
+		    rec.seq != lkey_get_be64(k))
 			ltxn_fail(&t, SP_ERR_STORAGE);
-		else
+		else {
+			s.records = rec.seq;
 			s.last_time = rec.time;
+			memcpy(s.head, head, sizeof(s.head));
+		}
 	}
 	r = t.ret;
 	ltxn_abort(&t);
@@ -482,7 +476,7 @@ sp_ledger_verify(struct sp_ledger *l, uint64_t *bad_seq)
 	ltxn_foreach(&t, LDB_RECORDS, NULL, 0, walk_one, &w);
 	r = t.ret;
 	if (r == SP_OK) {
-		head_get(&t, &seq, head);
+		head_get(l, &t, &seq, head);
 		if (t.ret != SP_OK || seq != w.seq ||
 		    memcmp(head, w.head, sizeof(head)) != 0)
 			r = SP_ERR_STORAGE;
@@ -634,7 +628,7 @@ sp_ledger_export(struct sp_ledger *l, uint64_t after, size_t max,
 	ltxn_begin(&l->st, &t, false);
 	if (after == SP_LEDGER_SINCE_MARK)
 		after = exported_get(&t);
-	head_get(&t, &top, top_head);
+	head_get(l, &t, &top, top_head);
 	if (t.ret == SP_OK && after >= top)
 		ltxn_fail(&t, SP_ERR_NOT_FOUND);
 	head_at(l, &t, after, prev);
@@ -677,7 +671,7 @@ sp_ledger_export_mark(struct sp_ledger *l, uint64_t last)
 	if (l == NULL)
 		return SP_ERR_INVALID_ARG;
 	ltxn_begin(&l->st, &t, true);
-	head_get(&t, &top, head);
+	head_get(l, &t, &top, head);
 	if (t.ret == SP_OK && last > top)
 		ltxn_fail(&t, SP_ERR_INVALID_ARG);
 	/* Marks never go back. */

@@ -4,6 +4,12 @@
  * <lmdb.h>. Several processes write the same environment; LMDB's writer
  * mutex in lock.mdb serialises them, and a robust mutex survives a
  * writer killed mid-transaction (its transaction is simply lost).
+ *
+ * The tables of enum ldb live in one named database, "ledger", each
+ * under its own one-byte key prefix: a redemption then dirties one
+ * B-tree (its root and the few leaves it writes) instead of four, and
+ * the usage counters share leaves with the meta. Records have the
+ * highest prefix, so MDB_APPEND holds for them.
  */
 #include "store.h"
 
@@ -15,7 +21,18 @@
 
 #include "stadspas/sp_err.h"
 
-static const char *const db_names[LDB_COUNT] = {
+#define DB_NAME "ledger"
+#define PKEY_MAX 512		/* LMDB's default maximum key size + 1 */
+
+/* Key prefixes in key order: meta and usage adjacent, records last. */
+static const uint8_t prefix[LDB_COUNT] = {
+	[LDB_META] = 0x01, [LDB_USAGE] = 0x02, [LDB_STATE] = 0x03,
+	[LDB_REPLAY] = 0x04, [LDB_RECORDS] = 0x05,
+};
+
+/* The databases of the earlier layout: a ledger holding them is not
+ * silently started afresh. */
+static const char *const old_names[] = {
 	"records", "replay", "usage", "meta", "state",
 };
 
@@ -64,6 +81,30 @@ usable(struct ltxn *t, unsigned db, bool write)
 	return true;
 }
 
+/* prefix || key in buf; false (and t->ret set) if it does not fit. */
+static bool
+pkey(struct ltxn *t, unsigned db, uint8_t buf[PKEY_MAX], const void *key,
+    size_t klen, MDB_val *out)
+{
+	if (klen >= PKEY_MAX || (klen > 0 && key == NULL)) {
+		ltxn_fail(t, SP_ERR_INVALID_ARG);
+		return false;
+	}
+	buf[0] = prefix[db];
+	if (klen > 0)
+		memcpy(buf + 1, key, klen);
+	*out = mval(buf, klen + 1);
+	return true;
+}
+
+/* Is k a key of table db? */
+static bool
+in_table(unsigned db, const MDB_val *k)
+{
+	return k->mv_size >= 1 && ((const uint8_t *)k->mv_data)[0] ==
+	    prefix[db];
+}
+
 static int
 make_dir(const char *dir)
 {
@@ -97,17 +138,24 @@ begin_raw(MDB_env *env, unsigned flags, MDB_txn **txn)
 }
 
 static int
-open_dbis(struct lstore *s)
+open_dbi(struct lstore *s)
 {
 	MDB_txn *txn = NULL;
-	unsigned i;
+	MDB_dbi old;
+	size_t i;
 	int rc;
 
 	if ((rc = begin_raw(s->env, 0, &txn)) != MDB_SUCCESS)
 		return xlate(rc);
-	for (i = 0; i < LDB_COUNT && rc == MDB_SUCCESS; i++)
-		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
-	if (rc != MDB_SUCCESS) {
+	for (i = 0; i < sizeof(old_names) / sizeof(old_names[0]); i++) {
+		rc = mdb_dbi_open(txn, old_names[i], 0, &old);
+		if (rc != MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return SP_ERR_STORAGE;	/* the old layout */
+		}
+	}
+	if ((rc = mdb_dbi_open(txn, DB_NAME, MDB_CREATE, &s->dbi)) !=
+	    MDB_SUCCESS) {
 		mdb_txn_abort(txn);
 		return xlate(rc);
 	}
@@ -130,7 +178,8 @@ lstore_open(struct lstore *s, const char *dir, size_t mapsize)
 	}
 	/* No MDB_NOSYNC/MDB_NOMETASYNC: a commit is on disk when it
 	 * returns. */
-	if ((rc = mdb_env_set_maxdbs(s->env, LDB_COUNT)) != MDB_SUCCESS ||
+	if ((rc = mdb_env_set_maxdbs(s->env,
+	    (MDB_dbi)(sizeof(old_names) / sizeof(old_names[0]) + 1))) != MDB_SUCCESS ||
 	    (rc = mdb_env_set_mapsize(s->env, mapsize != 0 ? mapsize :
 	    LSTORE_DEFAULT_MAP)) != MDB_SUCCESS ||
 	    (rc = mdb_env_open(s->env, dir, 0, 0600)) != MDB_SUCCESS)
@@ -138,7 +187,7 @@ lstore_open(struct lstore *s, const char *dir, size_t mapsize)
 	/* Free the reader slots of processes that died holding them. */
 	if ((rc = mdb_reader_check(s->env, &dead)) != MDB_SUCCESS)
 		return xlate(rc);
-	return open_dbis(s);
+	return open_dbi(s);
 }
 
 void
@@ -211,12 +260,13 @@ bool
 ltxn_get(struct ltxn *t, unsigned db, const void *key, size_t klen,
     const uint8_t **val, size_t *vlen)
 {
-	MDB_val k = mval(key, klen), v = { .mv_size = 0, .mv_data = NULL };
+	MDB_val k, v = { .mv_size = 0, .mv_data = NULL };
+	uint8_t buf[PKEY_MAX];
 	int rc;
 
-	if (!usable(t, db, false))
+	if (!usable(t, db, false) || !pkey(t, db, buf, key, klen, &k))
 		return false;
-	rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+	rc = mdb_get(t->txn, t->s->dbi, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return false;
 	if (rc != MDB_SUCCESS) {
@@ -232,10 +282,11 @@ static void
 put_flags(struct ltxn *t, unsigned db, const void *key, size_t klen,
     const void *val, size_t vlen, unsigned flags)
 {
-	MDB_val k = mval(key, klen), v = mval(val, vlen);
+	MDB_val k, v = mval(val, vlen);
+	uint8_t buf[PKEY_MAX];
 
-	if (usable(t, db, true))
-		set_rc(t, mdb_put(t->txn, t->s->dbi[db], &k, &v, flags));
+	if (usable(t, db, true) && pkey(t, db, buf, key, klen, &k))
+		set_rc(t, mdb_put(t->txn, t->s->dbi, &k, &v, flags));
 }
 
 void
@@ -249,7 +300,12 @@ void
 ltxn_append(struct ltxn *t, unsigned db, const void *key, size_t klen,
     const void *val, size_t vlen)
 {
-	/* MDB_KEYEXIST here is a broken invariant: SP_ERR_STORAGE. */
+	/* MDB_KEYEXIST here is a broken invariant: SP_ERR_STORAGE. Only
+	 * the table with the highest prefix can append. */
+	if (db != LDB_RECORDS) {
+		ltxn_fail(t, SP_ERR_INVALID_ARG);
+		return;
+	}
 	put_flags(t, db, key, klen, val, vlen, MDB_APPEND);
 }
 
@@ -259,24 +315,32 @@ ltxn_last(struct ltxn *t, unsigned db, const uint8_t **key, size_t *klen,
 {
 	MDB_cursor *c = NULL;
 	MDB_val k = { .mv_size = 0 }, v = { .mv_size = 0 };
+	uint8_t next = (uint8_t)(prefix[db] + 1);
 	int rc;
 
 	if (!usable(t, db, false))
 		return false;
-	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)) !=
-	    MDB_SUCCESS) {
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi, &c)) != MDB_SUCCESS) {
 		set_rc(t, rc);
 		return false;
 	}
-	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	/* The entry before the first key of the next table. */
+	k = mval(&next, 1);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_SUCCESS)
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
 	mdb_cursor_close(c);
+	if (rc == MDB_SUCCESS && !in_table(db, &k))
+		rc = MDB_NOTFOUND;
 	if (rc != MDB_SUCCESS) {
 		if (rc != MDB_NOTFOUND)
 			set_rc(t, rc);
 		return false;
 	}
-	*key = k.mv_data;
-	*klen = k.mv_size;
+	*key = (const uint8_t *)k.mv_data + 1;
+	*klen = k.mv_size - 1;
 	*val = v.mv_data;
 	*vlen = v.mv_size;
 	return true;
@@ -287,19 +351,27 @@ ltxn_foreach(struct ltxn *t, unsigned db, const void *lo, size_t lo_len,
     ltxn_visit_fn fn, void *ctx)
 {
 	MDB_cursor *c = NULL;
-	MDB_val k = mval(lo, lo_len), v = { .mv_size = 0, .mv_data = NULL };
+	MDB_val k, v = { .mv_size = 0, .mv_data = NULL };
+	uint8_t buf[PKEY_MAX];
 	int rc;
 
-	if (!usable(t, db, false))
+	if (!usable(t, db, false) || !pkey(t, db, buf, lo,
+	    lo != NULL ? lo_len : 0, &k))
 		return;
-	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)) !=
-	    MDB_SUCCESS) {
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi, &c)) != MDB_SUCCESS) {
 		set_rc(t, rc);
 		return;
 	}
-	rc = mdb_cursor_get(c, &k, &v, lo != NULL ? MDB_SET_RANGE : MDB_FIRST);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	while (rc == MDB_SUCCESS) {
-		int r = fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+		int r;
+
+		if (!in_table(db, &k)) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		r = fn(ctx, (const uint8_t *)k.mv_data + 1, k.mv_size - 1,
+		    v.mv_data, v.mv_size);
 
 		if (r < 0)
 			ltxn_fail(t, r);
@@ -312,17 +384,23 @@ ltxn_foreach(struct ltxn *t, unsigned db, const void *lo, size_t lo_len,
 	mdb_cursor_close(c);
 }
 
+static int
+count_one(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+    size_t vlen)
+{
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
 uint64_t
 ltxn_count(struct ltxn *t, unsigned db)
 {
-	MDB_stat st;
-	int rc;
+	uint64_t n = 0;
 
-	if (!usable(t, db, false))
-		return 0;
-	if ((rc = mdb_stat(t->txn, t->s->dbi[db], &st)) != MDB_SUCCESS) {
-		set_rc(t, rc);
-		return 0;
-	}
-	return st.ms_entries;
+	ltxn_foreach(t, db, NULL, 0, count_one, &n);
+	return t->ret == SP_OK ? n : 0;
 }

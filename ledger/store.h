@@ -22,11 +22,13 @@
 struct MDB_env;
 struct MDB_txn;
 
+/* Tables: one LMDB database, "ledger", each table under its own key
+ * prefix (store.c); keys below are without it. */
 enum ldb {
 	LDB_RECORDS = 0,	/* seq (be64) -> entry */
 	LDB_REPLAY = 1,		/* replay id (32) -> seq (be64) */
 	LDB_USAGE = 2,		/* offer be64 || scope || 0 || tag -> u32 */
-	LDB_META = 3,		/* "head", "provider", "till", "exported" */
+	LDB_META = 3,		/* "provider", "till", "exported" */
 	LDB_STATE = 4,		/* name -> blob */
 	LDB_COUNT = 5,
 };
@@ -35,7 +37,7 @@ enum ldb {
 
 struct lstore {
 	struct MDB_env *env;
-	unsigned dbi[LDB_COUNT];
+	unsigned dbi;
 	bool in_txn;
 };
 
@@ -65,7 +67,7 @@ bool ltxn_get(struct ltxn *t, unsigned db, const void *key, size_t klen,
     const uint8_t **val, size_t *vlen);
 void ltxn_put(struct ltxn *t, unsigned db, const void *key, size_t klen,
     const void *val, size_t vlen);
-/* MDB_APPEND: key must sort after every key in db. */
+/* MDB_APPEND (LDB_RECORDS only): key must sort after every key in it. */
 void ltxn_append(struct ltxn *t, unsigned db, const void *key,
     size_t klen, const void *val, size_t vlen);
 /* The last entry of db (false if empty). Borrowed as ltxn_get. */
@@ -77,6 +79,7 @@ typedef int (*ltxn_visit_fn)(void *ctx, const uint8_t *key, size_t klen,
     const uint8_t *val, size_t vlen);
 void ltxn_foreach(struct ltxn *t, unsigned db, const void *lo,
     size_t lo_len, ltxn_visit_fn fn, void *ctx);
+/* Entries in db (walks the table: for tests). */
 uint64_t ltxn_count(struct ltxn *t, unsigned db);
 
 static inline void
