@@ -35,8 +35,8 @@ struct sp_ledger;
  * Opens (creating if needed, mode 0700 directory, 0600 files) the ledger
  * in dir for provider_id, countersigning with till_key. A ledger created
  * for another provider or till key is refused (SP_ERR_KEY_MISMATCH). On
- * open the chain's newest record is checked against the stored head
- * (SP_ERR_STORAGE if they disagree).
+ * open the chain's newest record must carry its seq and verify its
+ * countersignature (SP_ERR_STORAGE if not).
  */
 SP_EXPORT int sp_ledger_open(struct sp_ledger **out, const char *dir,
     const char *provider_id, const struct sp_key *till_key);
