@@ -182,8 +182,10 @@ static const char export_help[] =
     "usage: stadspas till export --dir D --out FILE [--all]\n"
     "\n"
     "Writes the redemptions not yet exported as one signed batch to\n"
-    "FILE (atomically, fsync'd), then marks them exported. --all\n"
-    "exports every record. \"nothing to export\" is not an error.\n"
+    "FILE (atomically, fsync'd), then marks them exported. A batch holds\n"
+    "at most 1000 records (well under the issuer's 8 MiB upload limit):\n"
+    "export again for the rest. --all exports every record (up to\n"
+    "10000) from the first. \"nothing to export\" is not an error.\n"
     "\n"
     "example:\n"
     "  stadspas till export --dir till1 --out batch-2026-03.cbor\n";
@@ -1244,6 +1246,11 @@ do_redeem(const struct till_ctx *c)
 
 /* ---- export ---- */
 
+/* Records per exported batch: a record is at most about 4.5 KiB (a
+ * presentation <= 4096 bytes), so a batch stays under the daemon's 8 MiB
+ * upload limit for POST /settlement/batches. */
+#define TILL_EXPORT_MAX 1000
+
 static int
 do_export(const struct till_ctx *c)
 {
@@ -1258,8 +1265,8 @@ do_export(const struct till_ctx *c)
 		return usage_error("export needs --out FILE");
 	if ((rc = till_open(c, &t)) != CLI_OK)
 		return rc;
-	r = sp_ledger_export(t.ledger, c->all ? 0 : SP_LEDGER_SINCE_MARK, 0,
-	    &batch, &len, &first, &last);
+	r = sp_ledger_export(t.ledger, c->all ? 0 : SP_LEDGER_SINCE_MARK,
+	    c->all ? 0 : TILL_EXPORT_MAX, &batch, &len, &first, &last);
 	if (r == SP_ERR_NOT_FOUND) {
 		if (c->json)
 			printf("{\"ok\": true, \"records\": 0}\n");
