@@ -23,9 +23,11 @@ set -eu
 
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
-SP=$PWD/$BUILD/cli/stadspas
-ISSUERD=$PWD/$BUILD/issuer/stadspas-issuerd
-for bin in "$SP" "$ISSUERD"; do
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+SP=$BUILD/cli/stadspas
+ISSUERD=$BUILD/issuer/stadspas-issuerd
+BUILD_REL=${BUILD#"$PWD"/}
+for bin in "$SP" "$ISSUERD" "$BUILD/examples/till_verify"; do
 	[ -x "$bin" ] || { echo "demo: $bin missing: run 'make build'" >&2
 	    exit 2; }
 done
@@ -317,6 +319,26 @@ sp "$WORK/r3.json" till redeem --dir "$WORK/tillA" --json --offer "$SWIM" \
     "$(head -1 "$WORK/p3.out")" || rc=$?
 expect_reason "$WORK/r3.json" $rc revoked
 ok "till A refuses: reason \"revoked\""
+why "The same check in a till integrator's own program" \
+    "(examples/till_verify.c: sp_verifier + sp_ledger, public headers" \
+    "only), fed with the registry files as any HTTP cache serves them:"
+mkdir -p "$WORK/files"
+for f in trust:trust 1/snapshot:snapshot offers:offers; do
+	echo "   \$ curl --http1.1 --cacert data/tls/cert.pem" \
+	    "$URL/registry/${f%%:*} -o files/${f#*:}.cbor"
+	curl -sSf --http1.1 --cacert "$CA" "$URL/registry/${f%%:*}" \
+	    -o "$WORK/files/${f#*:}.cbor" 2>"$WORK/curl.err" ||
+	    die "GET /registry/${f%%:*}: $(cat "$WORK/curl.err")"
+done
+echo "   \$ $BUILD_REL/examples/till_verify files FINGERPRINT $POOL $SWIM" \
+    "tillC 'SP1:...'"
+rc=0
+"$BUILD/examples/till_verify" "$WORK/files" "$FPR" "$POOL" "$SWIM" \
+    "$WORK/tillC" "$(head -1 "$WORK/p3.out")" >"$WORK/c3.out" 2>&1 || rc=$?
+show "$WORK/c3.out"
+[ $rc -eq 1 ] && grep -q '^NO revoked' "$WORK/c3.out" ||
+    die "till_verify: exit $rc, want 1 and NO revoked"
+ok "examples/till_verify refuses it too: revoked"
 
 step "Till B, cut off from sync for 25 hours, refuses a limited offer"
 why "Till B never heard of the revocation. Its registry's newest" \
