@@ -14,8 +14,10 @@ deps:
 build: deps
 	@scripts/build.sh build
 
+# The whole flow, narrated (scripts/demo.sh; about 40 s). make test runs
+# it too (tests/demo).
 demo: build
-	@scripts/demo.sh
+	@scripts/demo.sh build
 
 test: deps
 	@scripts/test.sh
