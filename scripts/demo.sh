@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2015 # "A && B || die": die exits
 #
 # make demo: the whole stadspas story on one machine, narrated.
 #
