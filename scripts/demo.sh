@@ -17,7 +17,9 @@
 # Each step checks what it claims; the exit status is 0 only if every step
 # behaved as stated. The daemon is stopped at the end, also on failure.
 #
-# Environment: DEMO_DIR  work directory (default: a fresh temp dir; it is
+# Environment: TILL_VERIFY the examples/till_verify program (default: in
+#                        BUILD_DIR/examples)
+#              DEMO_DIR  work directory (default: a fresh temp dir; it is
 #                        removed at the end unless DEMO_KEEP=1)
 #              DEMO_KEEP 1 = keep the work directory for a look afterwards
 set -eu
@@ -27,8 +29,8 @@ BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 SP=$BUILD/cli/stadspas
 ISSUERD=$BUILD/issuer/stadspas-issuerd
-BUILD_REL=${BUILD#"$PWD"/}
-for bin in "$SP" "$ISSUERD" "$BUILD/examples/till_verify"; do
+TILL_VERIFY=${TILL_VERIFY:-$BUILD/examples/till_verify}
+for bin in "$SP" "$ISSUERD" "$TILL_VERIFY"; do
 	[ -x "$bin" ] || { echo "demo: $bin missing: run 'make build'" >&2
 	    exit 2; }
 done
@@ -331,10 +333,10 @@ for f in trust:trust 1/snapshot:snapshot offers:offers; do
 	    -o "$WORK/files/${f#*:}.cbor" 2>"$WORK/curl.err" ||
 	    die "GET /registry/${f%%:*}: $(cat "$WORK/curl.err")"
 done
-echo "   \$ $BUILD_REL/examples/till_verify files FINGERPRINT $POOL $SWIM" \
+echo "   \$ ${TILL_VERIFY##*/} files FINGERPRINT $POOL $SWIM" \
     "tillC 'SP1:...'"
 rc=0
-"$BUILD/examples/till_verify" "$WORK/files" "$FPR" "$POOL" "$SWIM" \
+"$TILL_VERIFY" "$WORK/files" "$FPR" "$POOL" "$SWIM" \
     "$WORK/tillC" "$(head -1 "$WORK/p3.out")" >"$WORK/c3.out" 2>&1 || rc=$?
 show "$WORK/c3.out"
 [ $rc -eq 1 ] && grep -q '^NO revoked' "$WORK/c3.out" ||
