@@ -16,6 +16,13 @@
  * transaction. A crash before (4) leaves the reserved indices assigned
  * but unused (never handed out again) and the slice is redone with fresh
  * ones; a crash after (4) loses nothing.
+ *
+ * Steps (3) and (4) are pipelined over chunks of the slice's residents
+ * (a quarter of its copies, at most CHUNK_ITEMS): while the workers sign chunk k+1, the
+ * tick's own thread commits chunk k, its residents and the cursor up to
+ * its last resident. Each chunk's commit is a step (4) of its own, in
+ * order, so a crash between two of them resumes after the last committed
+ * chunk; the tick returns only once every chunk is committed.
  */
 #include "renewal.h"
 
@@ -150,6 +157,8 @@ iss_renewal_get(struct iss_app *a, const struct iss_call *c,
 /* ---- Ticks ------------------------------------------------------------- */
 
 #define MAX_THREADS 16
+#define CHUNK_ITEMS 1024	/* copies signed per pipelined commit */
+#define SEEDS 64		/* salt seeds drawn at a time */
 
 struct ren_item {
 	uint8_t hash[32];		/* SHA-256 of the holder key */
@@ -176,7 +185,10 @@ struct ren_slice {
 	struct ren_item *items;
 	size_t n_items, cap_items;
 	struct iss_copies *copies;	/* scratch */
+	size_t c_from, c_to;		/* the chunk being committed */
+	uint64_t c_cursor, c_end;	/* its cursor before and after */
 	uint64_t renewed;		/* out: residents given a window */
+	size_t passes;			/* out: copies committed */
 };
 
 static int
@@ -278,8 +290,8 @@ static int
 sign_resident(struct iss_app *a, struct ren_slice *s, const struct ren_res *rr)
 {
 	struct sp_pass_builder *b = NULL;
-	uint8_t seed[32];
-	size_t i;
+	uint8_t seed[SEEDS][32];
+	size_t i, k = SEEDS;
 	int r;
 
 	if (rr->n == 0)
@@ -292,14 +304,18 @@ sign_resident(struct iss_app *a, struct ren_slice *s, const struct ren_res *rr)
 
 		/* The salts from a fresh secret seed per copy (SHA-256 of
 		 * seed and leaf number): as unpredictable as drawing each,
-		 * one getrandom() instead of one per disclosure. */
-		randombytes_buf(seed, sizeof(seed));
+		 * one getrandom() for SEEDS copies instead of one per
+		 * disclosure. */
+		if (k == SEEDS) {
+			randombytes_buf(seed, sizeof(seed));
+			k = 0;
+		}
 		if ((r = sp_pass_builder_set_status(b, ISS_LIST_ID,
 		    it->idx)) != SP_OK ||
 		    (r = pass_builder_set_holder_canonical(b, it->key,
 		    it->key_len)) != SP_OK ||
 		    (r = sp_pass_issue(&it->pass, &it->pass_len, b,
-		    a->keys.cur, seed)) != SP_OK)
+		    a->keys.cur, seed[k++])) != SP_OK)
 			goto out;
 	}
 out:
@@ -310,9 +326,15 @@ out:
 
 struct worker {
 	struct ren_slice *s;
-	size_t id, n;
+	size_t from, to, step;	/* residents from+id, +step, ... < to */
 	int r;
+	bool started;
 	pthread_t th;
+};
+
+struct signers {
+	struct worker w[MAX_THREADS];
+	size_t n;
 };
 
 static void *
@@ -322,46 +344,55 @@ worker_run(void *arg)
 	size_t i;
 
 	w->r = SP_OK;
-	for (i = w->id; i < w->s->n_res && w->r == SP_OK; i += w->n)
+	for (i = w->from; i < w->to && w->r == SP_OK; i += w->step)
 		w->r = sign_resident(w->s->a, w->s, &w->s->res[i]);
 	return NULL;
 }
 
-static int
-sign_all(struct ren_slice *s, unsigned threads)
+/* Starts signing residents from..to-1 on up to threads threads; what
+ * cannot get a thread is signed here, before it returns. */
+static void
+sign_start(struct signers *g, struct ren_slice *s, size_t from, size_t to,
+    unsigned threads)
 {
-	struct worker w[MAX_THREADS];
-	size_t i, n = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS :
-	    threads, started = 0;
+	size_t i, items = 0;
+
+	for (i = from; i < to; i++)
+		items += s->res[i].n;
+	g->n = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS :
+	    threads;
+	if (items < 64)
+		g->n = 1;	/* not worth more than one */
+	for (i = 0; i < g->n; i++) {
+		g->w[i] = (struct worker){ .s = s, .from = from + i, .to = to,
+		    .step = g->n };
+		g->w[i].started = pthread_create(&g->w[i].th, NULL,
+		    worker_run, &g->w[i]) == 0;
+	}
+	for (i = 0; i < g->n; i++)
+		if (!g->w[i].started)
+			(void)worker_run(&g->w[i]);
+}
+
+static int
+sign_join(struct signers *g)
+{
+	size_t i;
 	int r = SP_OK;
 
-	if (s->n_items < 64)
-		n = 1;		/* not worth a thread */
-	for (i = 0; i < n; i++)
-		w[i] = (struct worker){ .s = s, .id = i, .n = n };
-	for (i = 1; i < n; i++) {
-		if (pthread_create(&w[i].th, NULL, worker_run, &w[i]) != 0)
-			break;
-		started = i;
+	for (i = 0; i < g->n; i++) {
+		if (g->w[i].started)
+			(void)pthread_join(g->w[i].th, NULL);
+		if (g->w[i].r != SP_OK)
+			r = g->w[i].r;
 	}
-	/* Threads that did not start: their share runs here. */
-	for (i = started + 1; i < n; i++)
-		w[i].n = 0;
-	if (started + 1 < n) {
-		for (i = 0; i <= started; i++)
-			w[i].n = started + 1;
-	}
-	worker_run(&w[0]);
-	for (i = 1; i <= started; i++)
-		(void)pthread_join(w[i].th, NULL);
-	for (i = 0; i <= started; i++)
-		if (w[i].r != SP_OK)
-			r = w[i].r;
+	g->n = 0;
 	return r;
 }
 
-/* Step 4. Nothing else writes between the plan and this transaction (the
- * daemon is single-threaded around its tick), so the plan holds. */
+/* Step 4, for the chunk c_from..c_to-1. Nothing else writes between the
+ * plan and this transaction (the daemon is single-threaded around its
+ * tick, and the tick ends after its last chunk), so the plan holds. */
 static void
 commit_txn(struct reg_txn *t, void *vctx)
 {
@@ -371,13 +402,14 @@ commit_txn(struct reg_txn *t, void *vctx)
 	size_t i, k;
 
 	s->renewed = 0;
+	s->passes = 0;
 	if (!iss_store_get_job(t, s->job, &j))
 		return;
-	if (j.cursor != s->cursor) {
+	if (j.cursor != s->c_cursor) {
 		reg_txn_fail(t, SP_ERR_INTERNAL);
 		return;
 	}
-	for (i = 0; i < s->n_res && t->ret == SP_OK; i++) {
+	for (i = s->c_from; i < s->c_to && t->ret == SP_OK; i++) {
 		const struct ren_res *rr = &s->res[i];
 
 		if (rr->revoked || rr->plan.res.id == 0)
@@ -404,11 +436,12 @@ commit_txn(struct reg_txn *t, void *vctx)
 			x->exp = rr->plan.exp;
 			iss_store_put_renewed(t, it->hash, s->job,
 			    rr->plan.res.id, it->pass, it->pass_len);
+			s->passes++;
 		}
 		iss_store_put_copies(t, rr->plan.res.id, c);
 	}
-	j.done += s->end - j.cursor;
-	j.cursor = s->end;
+	j.done += s->c_end - j.cursor;
+	j.cursor = s->c_end;
 	if (j.cursor >= j.last_id) {
 		char target[ISS_TARGET_MAX + 1];
 
@@ -431,6 +464,66 @@ slice_clear(struct ren_slice *s)
 	free(s->res);
 	free(s->copies);
 	memset(s, 0, sizeof(*s));
+}
+
+/* The end of the chunk that starts at resident index from: about a
+ * quarter of the slice's copies, at most CHUNK_ITEMS (so that even a
+ * small slice runs, and is tested, through the pipeline). */
+static size_t
+chunk_end(const struct ren_slice *s, size_t from)
+{
+	size_t i, items = 0, want = (s->n_items + 3) / 4;
+
+	if (want == 0)
+		return s->n_res;	/* nothing to sign: one commit */
+	if (want > CHUNK_ITEMS)
+		want = CHUNK_ITEMS;
+	for (i = from; i < s->n_res && (i == from || items < want); i++)
+		items += s->res[i].n;
+	return i;
+}
+
+/* Commits the signed chunk from..to-1 (step 4). */
+static int
+chunk_commit(struct iss_app *a, struct ren_slice *s, size_t from, size_t to)
+{
+	int r;
+
+	s->c_from = from;
+	s->c_to = to;
+	s->c_end = to < s->n_res ? s->res[to].plan.res.id - 1 : s->end;
+	if ((r = reg_db_write(&a->db, commit_txn, s)) != SP_OK)
+		return r;
+	s->c_cursor = s->c_end;
+	a->m.renewed += s->renewed;
+	a->m.passes_renewed += s->passes;
+	return SP_OK;
+}
+
+/* Steps 3 and 4, pipelined: sign chunk k+1 while chunk k commits. */
+static int
+sign_commit(struct iss_app *a, struct ren_slice *s)
+{
+	struct signers g;
+	size_t from = 0, to, next;
+	int r, rs;
+
+	s->c_cursor = s->cursor;
+	to = chunk_end(s, 0);
+	sign_start(&g, s, 0, to, a->cfg.renewal_threads);
+	if ((r = sign_join(&g)) != SP_OK)
+		return r;
+	while (to < s->n_res) {
+		next = chunk_end(s, to);
+		sign_start(&g, s, to, next, a->cfg.renewal_threads);
+		r = chunk_commit(a, s, from, to);
+		rs = sign_join(&g);
+		if (r != SP_OK || (r = rs) != SP_OK)
+			return r;
+		from = to;
+		to = next;
+	}
+	return chunk_commit(a, s, from, to);
 }
 
 static int
@@ -459,13 +552,8 @@ slice_run(struct iss_app *a, struct ren_slice *s)
 			goto out;
 		for (i = 0; i < s->n_items; i++)
 			s->items[i].idx = idx[i];
-		if ((r = sign_all(s, a->cfg.renewal_threads)) != SP_OK)
-			goto out;
 	}
-	if ((r = reg_db_write(&a->db, commit_txn, s)) == SP_OK) {
-		a->m.renewed += s->renewed;
-		a->m.passes_renewed += s->n_items;
-	}
+	r = sign_commit(a, s);
 out:
 	free(idx);
 	return r;
