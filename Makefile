@@ -14,7 +14,7 @@ deps:
 build: deps
 	@scripts/build.sh build
 
-# The whole flow, narrated (scripts/demo.sh; about 40 s). make test runs
+# The whole flow, narrated (scripts/demo.sh; under a minute). make test runs
 # it too (tests/demo).
 demo: build
 	@scripts/demo.sh build

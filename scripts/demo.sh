@@ -290,6 +290,13 @@ sp "$WORK/r1.json" till redeem --dir "$WORK/tillA" --json --offer "$SWIM" \
     "$WORK/r1.json.err")"
 ok "approved and recorded (ledger seq $(jget "$WORK/r1.json" receipt \
     seq)); disclosed: $(jget "$WORK/r1.json" claims)"
+why "A screenshot of the same QR code shown again is refused: the" \
+    "ledger already holds its key-binding signature."
+rc=0
+sp "$WORK/r1b.json" till redeem --dir "$WORK/tillA" --json --offer "$SWIM" \
+    --image "$WORK/qr1.png" || rc=$?
+expect_reason "$WORK/r1b.json" $rc replayed
+ok "the same QR again: refused, reason \"replayed\""
 
 step "Same week, till B: approved offline (B cannot know about A)"
 why "Till B has no line to till A. The limit is once a week, but each" \
@@ -404,6 +411,7 @@ ok "till A's swim paid (EUR 3.50); till B's flagged over_limit, with" \
 step "Summary"
 why "1 daemon, 2 residents, 1 pool with 2 tills, 1 limited offer;" \
     "4 presentations: 2 approved (1 paid, 1 caught at settlement)," \
-    "1 refused as revoked, 1 refused for a registry too old." \
+    "1 refused as revoked, 1 refused for a registry too old;" \
+    "1 replayed screenshot refused." \
     "Took $(($(date +%s) - T0)) s. The daemon is stopped now."
 ok "every step behaved as stated"
