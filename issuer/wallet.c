@@ -2,10 +2,11 @@
 /*
  * Wallet issuance (wallet.h). /wallet/credential checks everything it can
  * before it changes anything (code, nonce, every proof), then makes the
- * batch durable in two steps: the status indices are reserved in the
- * status log (one durable transaction), then the code's use and the new
- * copies are committed together in the issuer store. If that second step
- * fails, the reserved indices stay assigned but unused: harmless (they
+ * batch durable in two steps: the status indices are taken from those
+ * reserved in the status log (one durable transaction per ISS_IDX_POOL
+ * indices, made when the pool runs short), then the code's use and the
+ * new copies are committed together in the issuer store. If that second
+ * step fails, the taken indices stay assigned but unused: harmless (they
  * are never revoked, never reused), and the code stays usable.
  */
 #include "wallet.h"
@@ -45,6 +46,36 @@ iss_nonces_clear(struct iss_nonces *ns)
 	free(ns->v);
 	ns->v = NULL;
 	ns->n = 0;
+	ns->n_idx = 0;
+}
+
+/* n fresh status indices: from the pool, refilled (durably assigned in
+ * the status log) when short; a batch larger than the pool directly. */
+static int
+idx_take(struct iss_app *a, uint32_t *idx, size_t n)
+{
+	struct iss_nonces *ns = &a->nonces;
+	uint32_t fresh[ISS_IDX_POOL];
+	size_t want;
+	int r;
+
+	if (n > ISS_IDX_POOL)
+		return reg_log_assign_batch(a->log, idx, n);
+	if (ns->n_idx < n) {
+		want = ISS_IDX_POOL - ns->n_idx;
+		r = reg_log_assign_batch(a->log, fresh, want);
+		if (r == SP_ERR_REG_FULL) {	/* the list's last few */
+			want = n - ns->n_idx;
+			r = reg_log_assign_batch(a->log, fresh, want);
+		}
+		if (r != SP_OK)
+			return r;
+		memcpy(ns->idx + ns->n_idx, fresh, want * sizeof(*fresh));
+		ns->n_idx += want;
+	}
+	ns->n_idx -= n;
+	memcpy(idx, ns->idx + ns->n_idx, n * sizeof(*idx));
+	return SP_OK;
 }
 
 void
@@ -388,7 +419,7 @@ static int
 issue_all(struct iss_app *a, struct cred_req *q, json_t *passes)
 {
 	struct sp_pass_builder *b = NULL;
-	uint8_t *out = NULL;
+	uint8_t *out = NULL, seed[32];
 	size_t out_len = 0, i;
 	int r;
 
@@ -396,12 +427,16 @@ issue_all(struct iss_app *a, struct cred_req *q, json_t *passes)
 	    (r = iss_plan_fill(a, b, &q->plan)) != SP_OK)
 		goto out;
 	for (i = 0; i < q->n; i++) {
+		/* The salts from one fresh secret seed per copy (as the
+		 * renewal does): one getrandom() instead of one per
+		 * disclosure. */
+		randombytes_buf(seed, sizeof(seed));
 		if ((r = sp_pass_builder_set_status(b, ISS_LIST_ID,
 		    q->idx[i])) != SP_OK ||
 		    (r = sp_pass_builder_set_holder(b, q->proofs[i].cose,
 		    q->proofs[i].cose_len)) != SP_OK ||
 		    (r = sp_pass_issue(&out, &out_len, b, a->keys.cur,
-		    NULL)) != SP_OK)
+		    seed)) != SP_OK)
 			goto out;
 		r = json_array_append_new(passes, iss_json_hex(out,
 		    out_len)) == 0 ? SP_OK : SP_ERR_NOMEM;
@@ -411,6 +446,7 @@ issue_all(struct iss_app *a, struct cred_req *q, json_t *passes)
 			goto out;
 	}
 out:
+	sodium_memzero(seed, sizeof(seed));
 	sp_pass_builder_free(&b);
 	return r;
 }
@@ -528,7 +564,7 @@ iss_wallet_credential(struct iss_app *a, const struct iss_call *c,
 	r = SP_ERR_NOMEM;
 	if ((passes = json_array()) == NULL)
 		goto out;
-	if ((r = reg_log_assign_batch(a->log, q.idx, q.n)) != SP_OK ||
+	if ((r = idx_take(a, q.idx, q.n)) != SP_OK ||
 	    (r = issue_all(a, &q, passes)) != SP_OK)
 		goto out;
 	r = reg_db_write(&a->db, issue_txn, &w);

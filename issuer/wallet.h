@@ -24,12 +24,23 @@ struct iss_nonce {
 	int64_t expires;
 };
 
-/* Outstanding nonces, in memory only (a restart invalidates them, which
- * costs a wallet one more request). Bounded: when full, expired entries
- * go first, then the oldest. */
+#define ISS_IDX_POOL 64	/* status indices reserved ahead */
+
+/*
+ * The wallet's in-memory state. Outstanding nonces (a restart
+ * invalidates them, which costs a wallet one more request). Bounded:
+ * when full, expired entries go first, then the oldest. And status
+ * indices already assigned durably in the status log but not yet handed
+ * out: /wallet/credential reserves ISS_IDX_POOL at a time, so that most
+ * issuances make one durable commit (the issuer store's), not two. A
+ * restart or crash drops the pool: those indices stay assigned and are
+ * never used nor handed out again, like those of a failed issuance.
+ */
 struct iss_nonces {
 	struct iss_nonce *v;
 	size_t n;
+	uint32_t idx[ISS_IDX_POOL];
+	size_t n_idx;
 };
 
 int iss_nonces_init(struct iss_nonces *ns);
