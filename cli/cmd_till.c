@@ -96,6 +96,7 @@ static const char till_help[] =
     "  redeem  --dir D --offer N [--nonce HEX] [--image FILE]\n"
     "          [PRESENTATION | -]\n"
     "  export  --dir D --out FILE [--all]\n"
+    "  upload  --dir D [--server URL] [--cacert FILE] FILE\n"
     "  status  --dir D [--verify]\n"
     "\n"
     "Every subcommand takes --json (output for integrators) and --help.\n"
@@ -189,6 +190,22 @@ static const char export_help[] =
     "\n"
     "example:\n"
     "  stadspas till export --dir till1 --out batch-2026-03.cbor\n";
+
+static const char upload_help[] =
+    "usage: stadspas till upload --dir D [--server URL] [--cacert FILE]\n"
+    "                            FILE\n"
+    "\n"
+    "Sends an exported batch to the issuer for settlement (POST\n"
+    "/settlement/batches; no token: the batch's signature with this\n"
+    "till's key is the authentication). The server and certificate\n"
+    "default to those given at init. Upload batches in export order; a\n"
+    "batch sent twice changes nothing. Prints how many records were new,\n"
+    "paid and rejected. Exit 1 if the issuer refuses the batch (gap,\n"
+    "fork, unknown_till, malformed; the reason is printed), 3 if it\n"
+    "cannot be reached.\n"
+    "\n"
+    "example:\n"
+    "  stadspas till upload --dir till1 batch-2026-03.cbor\n";
 
 static const char status_help[] =
     "usage: stadspas till status --dir D [--verify]\n"
@@ -1244,6 +1261,93 @@ do_redeem(const struct till_ctx *c)
 	return check_one(c, true);
 }
 
+/* ---- upload ---- */
+
+#define UPLOAD_MAX (8u * 1024u * 1024u)	/* the issuer's limit */
+
+/* Prints the issuer's answer to an upload; the exit code. */
+static int
+upload_answer(const struct till_ctx *c, const struct cli_http_resp *resp)
+{
+	json_t *j = json_loadb(resp->body != NULL ? resp->body : "",
+	    resp->body_len, 0, NULL);
+	const char *why = json_string_value(json_object_get(j, "reason"));
+	const char *msg = json_string_value(json_object_get(j, "message"));
+	int rc = CLI_OK;
+
+	if (why == NULL)	/* not a batch refusal: rate_limited, ... */
+		why = json_string_value(json_object_get(j, "error"));
+	if (resp->status != 200) {
+		rc = fail(resp->status >= 500 ? CLI_NOCONN : CLI_FAIL,
+		    "the issuer refused the batch (HTTP %d): %s: %s",
+		    resp->status, why != NULL ? why : "?",
+		    msg != NULL ? msg : "(no message)");
+	} else if (j == NULL) {
+		rc = fail(CLI_FAIL, "the issuer's answer is not JSON");
+	} else if (!c->json) {
+		printf("uploaded %" JSON_INTEGER_FORMAT " records (%"
+		    JSON_INTEGER_FORMAT " new): paid %" JSON_INTEGER_FORMAT
+		    " (%" JSON_INTEGER_FORMAT " cents), rejected %"
+		    JSON_INTEGER_FORMAT "\n",
+		    json_integer_value(json_object_get(j, "records")),
+		    json_integer_value(json_object_get(j, "new_records")),
+		    json_integer_value(json_object_get(j, "paid")),
+		    json_integer_value(json_object_get(j, "paid_cents")),
+		    json_integer_value(json_object_get(j, "rejected")));
+	}
+	if (c->json && j != NULL) {
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	}
+	json_decref(j);
+	return rc;
+}
+
+static int
+do_upload(const struct till_ctx *c)
+{
+	struct till_conf conf;
+	struct cli_http_req req;
+	struct cli_http_resp resp;
+	uint8_t *batch = NULL;
+	size_t len = 0;
+	int rc, r;
+
+	if (c->arg == NULL)
+		return usage_error("upload needs a batch FILE");
+	if ((r = conf_load(c->dir, &conf)) != 0)
+		return usage_error("'%s' is not a till (run 'stadspas till "
+		    "init --dir %s' first)", c->dir, c->dir);
+	memset(&req, 0, sizeof(req));
+	req.url = c->server != NULL ? c->server : conf.server;
+	req.ca_file = c->cacert != NULL ? c->cacert :
+	    conf.cacert[0] != '\0' ? conf.cacert : NULL;
+	req.allow_http = conf.insecure_http;
+	if (req.url == NULL || req.url[0] == '\0')
+		return usage_error("no server: give --server URL (or init "
+		    "with one)");
+	if (slurp(c->arg, UPLOAD_MAX, &batch, &len) != 0)
+		return usage_error("cannot read batch '%s': %s (at most "
+		    "8 MiB)", c->arg, strerror(errno));
+	req.method = "POST";
+	req.path = "/settlement/batches";
+	req.content_type = "application/cbor";
+	req.body = batch;
+	req.body_len = len;
+	req.timeout_s = 120;
+	r = cli_http(&req, &resp);
+	free(batch);
+	if (r != CLI_HTTP_OK) {
+		rc = fail(r == CLI_HTTP_EARG ? CLI_USAGE : CLI_NOCONN,
+		    "%s/settlement/batches: %s", req.url, resp.error);
+		cli_http_resp_free(&resp);
+		return rc;
+	}
+	rc = upload_answer(c, &resp);
+	cli_http_resp_free(&resp);
+	return rc;
+}
+
 /* ---- export ---- */
 
 /* Records per exported batch: a record is at most about 4.5 KiB (a
@@ -1467,6 +1571,7 @@ static const struct sub subs[] = {
 	{ "redeem", redeem_help, do_redeem, { O_OFFER, O_NONCE, O_IMAGE,
 	    O_NOW, 0 }, true },
 	{ "export", export_help, do_export, { O_OUT, O_ALL, 0 }, false },
+	{ "upload", upload_help, do_upload, { O_SERVER, O_CACERT, 0 }, true },
 	{ "status", status_help, do_status, { O_VERIFY, O_NOW, 0 }, false },
 };
 

@@ -8,7 +8,8 @@ from each other; a revoked pass is approved by a till that did not sync.
 over_limit, the revoked pass is `revoked` (CSV and JSON reports),
 re-importing changes nothing, the evidence of the flagged record is
 served. A provider uploads a batch with POST /settlement/batches without
-a token (python http.client); a tampered batch is refused.
+a token (python http.client, and `stadspas till upload`); a tampered
+batch is refused.
 
 usage: test_settle_daemon.py STADSPAS STADSPAS-ISSUERD
 Only the standard library; exit 0 = pass.
@@ -333,6 +334,33 @@ def body(d, tmp):
     # older batch of till 1 on its own is fine (nothing new).
     st, j = d.post('/settlement/batches', open(batches[0], 'rb').read())
     check(st == 200 and j.get('new_records') == 0, 'old batch %r' % j)
+    # `stadspas till upload`: the till's own server and certificate.
+    p = run(['till', 'upload', '--help'])
+    check(p.returncode == 0 and 'usage: stadspas till upload' in p.stdout,
+          'upload --help')
+    j = redeem(tills[0], museum, present(w1, museum))
+    b4 = os.path.join(tmp, 'batch4.cbor')
+    run(['till', 'export', '--dir', tills[0], '--out', b4])
+    bad4 = b4 + '.bad'
+    with open(b4, 'rb') as f:
+        raw4 = bytearray(f.read())
+    raw4[-2] ^= 0x01
+    with open(bad4, 'wb') as f:
+        f.write(raw4)
+    p = run(['till', 'upload', '--dir', tills[0], bad4])
+    check(p.returncode == 1 and 'malformed' in p.stderr,
+          'till upload tampered: %d %s' % (p.returncode, p.stderr))
+    p = run(['till', '--json', 'upload', '--dir', tills[0], b4])
+    j = json.loads(p.stdout or '{}')
+    check(p.returncode == 0 and j.get('new_records') == 1 and
+          j.get('paid') == 1, 'till upload %d %r %s' %
+          (p.returncode, j, p.stderr))
+    p = run(['till', 'upload', '--dir', tills[0], b4])
+    check(p.returncode == 0 and '(0 new)' in p.stdout,
+          'till upload again %r' % p.stdout)
+    p = run(['till', 'upload', '--dir', tills[0], '--server',
+             'https://127.0.0.1:1', b4])
+    check(p.returncode == 3, 'till upload no server: %d' % p.returncode)
     # The admin route needs a token.
     st, j = d.post('/admin/settlement/import', data)
     check(st == 401, 'admin import without a token: %d' % st)
