@@ -2102,6 +2102,19 @@ test_settlement(void)
 	    refused_for(400, "malformed"));
 	CHECK(request(&e, "POST", "/settlement/batches", NULL, NULL, NULL, 0,
 	    NULL, "203.0.113.13") == 400);
+	/* Batches may be up to 8 MiB; other bodies 256 KiB. */
+	{
+		size_t big = 300 * 1024;
+		uint8_t *z = calloc(1, big);
+
+		CHECK(z != NULL);
+		CHECK(request(&e, "POST", "/settlement/batches", NULL, NULL, z,
+		    big, NULL, "203.0.113.16") == 400 &&
+		    refused_for(400, "malformed"));
+		CHECK(request(&e, "POST", "/admin/residents", NULL, e.admin, z,
+		    big, NULL, ADMIN_PEER) == 413);
+		free(z);
+	}
 	/* Refusals are rate limited per address. */
 	for (nk = 0; nk < 8 && R.status != 429; nk++)
 		upload(&e, &junk, "203.0.113.14");

@@ -361,6 +361,19 @@ def body(d, tmp):
     p = run(['till', 'upload', '--dir', tills[0], '--server',
              'https://127.0.0.1:1', b4])
     check(p.returncode == 3, 'till upload no server: %d' % p.returncode)
+    # Body limits: 8 MiB on the batch path (a 300 KiB body reaches the
+    # engine: malformed, not 413), 256 KiB elsewhere.
+    st, j = d.post('/settlement/batches', b'\xa0' * (300 * 1024))
+    check(st == 400 and j.get('reason') == 'malformed',
+          '300 KiB batch reaches the engine: %d %r' % (st, j))
+    st, j = d.post('/admin/residents', b'{' + b' ' * (300 * 1024) + b'}',
+                   'application/json')
+    check(st == 413, '300 KiB elsewhere: %d' % st)
+    try:
+        st, j = d.post('/settlement/batches', b'\0' * (8 * 1024 * 1024 + 1))
+    except (OSError, http.client.HTTPException):
+        st = 413        # the daemon may close while we still send
+    check(st == 413, 'over 8 MiB: %d' % st)
     # The admin route needs a token.
     st, j = d.post('/admin/settlement/import', data)
     check(st == 401, 'admin import without a token: %d' % st)
