@@ -18,11 +18,12 @@
  * ones; a crash after (4) loses nothing.
  *
  * Steps (3) and (4) are pipelined over chunks of the slice's residents
- * (a quarter of its copies, at most CHUNK_ITEMS): while the workers sign chunk k+1, the
- * tick's own thread commits chunk k, its residents and the cursor up to
- * its last resident. Each chunk's commit is a step (4) of its own, in
- * order, so a crash between two of them resumes after the last committed
- * chunk; the tick returns only once every chunk is committed.
+ * (half its copies, at most CHUNK_ITEMS): while the workers sign chunk
+ * k+1, the tick's own thread commits chunk k, its residents and the
+ * cursor up to its last resident. Each chunk's commit is a step (4) of
+ * its own, in order, so a crash between two of them resumes after the
+ * last committed chunk; the tick returns only once every chunk is
+ * committed.
  */
 #include "renewal.h"
 
@@ -466,13 +467,13 @@ slice_clear(struct ren_slice *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The end of the chunk that starts at resident index from: about a
- * quarter of the slice's copies, at most CHUNK_ITEMS (so that even a
+/* The end of the chunk that starts at resident index from: about
+ * half the slice's copies, at most CHUNK_ITEMS (so that even a
  * small slice runs, and is tested, through the pipeline). */
 static size_t
 chunk_end(const struct ren_slice *s, size_t from)
 {
-	size_t i, items = 0, want = (s->n_items + 3) / 4;
+	size_t i, items = 0, want = (s->n_items + 1) / 2;
 
 	if (want == 0)
 		return s->n_res;	/* nothing to sign: one commit */
