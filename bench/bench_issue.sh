@@ -3,8 +3,9 @@
 # Issuance benchmarks (issue 4): starts stadspas-issuerd with
 # --insecure-http on loopback on a fresh data directory and drives
 # POST /wallet/nonce + POST /wallet/credential with bench_issue's own load
-# generator (64 connections), beside the same-run bound (one Ed25519 sign
-# + one durable LMDB commit); then the in-process bulk renewal benchmark
+# generator (64 connections), beside the same-run bound (one Ed25519 sign,
+# one verify, one durable LMDB commit); then the in-process bulk renewal
+# benchmark
 # (RESIDENTS x 10 copies, 2 signing threads). Prints BENCH lines.
 #
 #   bench/bench_issue.sh [BUILD_DIR] [SECONDS] [CONNECTIONS] [RESIDENTS]
