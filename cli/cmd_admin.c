@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "cli_util.h"
 #include "http_client.h"
 
 #define PROG "stadspas admin"
@@ -238,38 +239,6 @@ static const char keys_help[] =
     "  stadspas admin keys rotate\n"
     "  stadspas admin keys remove 06c3b3e2\n";
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(try 'stadspas admin --help')\n", stderr);
-	return CLI_USAGE;
-}
-
-/* A decimal integer in [min, max]; errors quote the option and value. */
-static int
-parse_int(const char *opt, const char *s, long long min, long long max,
-    long long *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
-		return usage_error("bad %s '%s': want an integer %lld..%lld",
-		    opt, s, min, max);
-	*out = v;
-	return 0;
-}
 
 /* Unix seconds or YYYY-MM-DD (UTC midnight). */
 static int
@@ -280,15 +249,17 @@ parse_time(const char *opt, const char *s, long long *out)
 	time_t t;
 
 	if (strchr(s, '-') == NULL)
-		return parse_int(opt, s, 0, INT64_MAX, out);
+		return cli_parse_int(PROG, opt, s, 0, INT64_MAX, out);
 	memset(&tm, 0, sizeof(tm));
 	e = strptime(s, "%Y-%m-%d", &tm);
 	if (e == NULL || *e != '\0')
-		return usage_error("bad %s '%s': want Unix seconds or "
+		return cli_usage_error(PROG,
+		    "bad %s '%s': want Unix seconds or "
 		    "YYYY-MM-DD", opt, s);
 	t = timegm(&tm);
 	if (t < 0)
-		return usage_error("bad %s '%s': before 1970", opt, s);
+		return cli_usage_error(PROG,
+		    "bad %s '%s': before 1970", opt, s);
 	*out = (long long)t;
 	return 0;
 }
@@ -300,12 +271,13 @@ check_id(const char *what, const char *s)
 	size_t i, n = strlen(s);
 
 	if (n == 0 || n > 64)
-		return usage_error("bad %s '%s'", what, s);
+		return cli_usage_error(PROG, "bad %s '%s'", what, s);
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9')))
-			return usage_error("bad %s '%s': letters and digits "
+			return cli_usage_error(PROG,
+			    "bad %s '%s': letters and digits "
 			    "only", what, s);
 	return 0;
 }
@@ -320,12 +292,14 @@ read_small(const char *path, int fd, char *buf, size_t cap, const char *what)
 		ssize_t r;
 
 		if (n == cap)
-			return usage_error("%s '%s' is too long", what, path);
+			return cli_usage_error(PROG,
+			    "%s '%s' is too long", what, path);
 		r = read(fd, buf + n, cap - n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return usage_error("cannot read %s '%s': %s", what,
+			return cli_usage_error(PROG,
+			    "cannot read %s '%s': %s", what,
 			    path, strerror(errno));
 		}
 		if (r == 0)
@@ -355,16 +329,19 @@ load_token(struct admin_ctx *c)
 		    O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 		if (fd < 0)
-			return usage_error("cannot open token file '%s': %s",
+			return cli_usage_error(PROG,
+			    "cannot open token file '%s': %s",
 			    c->token_file, strerror(errno));
 		if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 			close(fd);
-			return usage_error("token file '%s' is not a regular "
+			return cli_usage_error(PROG,
+			    "token file '%s' is not a regular "
 			    "file", c->token_file);
 		}
 		if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 			close(fd);
-			return usage_error("refusing token file '%s': mode "
+			return cli_usage_error(PROG,
+			    "refusing token file '%s': mode "
 			    "%04o lets group or others read it (chmod 600)",
 			    c->token_file, (unsigned)(sb.st_mode & 07777));
 		}
@@ -377,20 +354,23 @@ load_token(struct admin_ctx *c)
 		const char *env = getenv("STADSPAS_ADMIN_TOKEN");
 
 		if (env == NULL || *env == '\0')
-			return usage_error("no token: give --token-file FILE "
+			return cli_usage_error(PROG,
+			    "no token: give --token-file FILE "
 			    "or set STADSPAS_ADMIN_TOKEN");
 		if (strlen(env) > TOKEN_MAX)
-			return usage_error("STADSPAS_ADMIN_TOKEN is too long");
+			return cli_usage_error(PROG,
+			    "STADSPAS_ADMIN_TOKEN is too long");
 		memcpy(buf, env, strlen(env) + 1);
 	}
 	for (i = 0; buf[i] != '\0'; i++)
 		if (buf[i] <= ' ' || buf[i] > '~') {
 			explicit_bzero(buf, sizeof(buf));
-			return usage_error("the token contains a space or "
+			return cli_usage_error(PROG,
+			    "the token contains a space or "
 			    "control character");
 		}
 	if (i == 0)
-		return usage_error("the token is empty");
+		return cli_usage_error(PROG, "the token is empty");
 	memcpy(c->token, buf, i + 1);
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
@@ -705,7 +685,8 @@ add_till_key(json_t *arr, const char *path)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return usage_error("cannot open till key file '%s': %s", path,
+		return cli_usage_error(PROG,
+		    "cannot open till key file '%s': %s", path,
 		    strerror(errno));
 	rc = read_small(path, fd, buf, sizeof(buf) - 1, "till key file");
 	close(fd);
@@ -713,7 +694,8 @@ add_till_key(json_t *arr, const char *path)
 		return rc;
 	if (buf[0] == '\0' || buf[strspn(buf, "0123456789abcdefABCDEF")] !=
 	    '\0')
-		return usage_error("till key file '%s' does not hold one hex "
+		return cli_usage_error(PROG,
+		    "till key file '%s' does not hold one hex "
 		    "string", path);
 	json_array_append_new(arr, json_string(buf));
 	return 0;
@@ -732,10 +714,11 @@ parse_sub(int argc, char **argv, const int *allowed, const char *help,
 	while (rc == 0 && (idx = -1, ch = getopt_long(argc, argv, ":h",
 	    sub_opts, &idx)) != -1) {
 		if (ch == ':')
-			return usage_error("option '%s' needs an argument",
+			return cli_usage_error(PROG,
+			    "option '%s' needs an argument",
 			    argv[optind - 1]);
 		if (ch == '?')
-			return usage_error("unknown option '%s'",
+			return cli_usage_error(PROG, "unknown option '%s'",
 			    argv[optind - 1]);
 		if (ch == O_HELP) {
 			fputs(help, stdout);
@@ -750,7 +733,8 @@ parse_sub(int argc, char **argv, const int *allowed, const char *help,
 			if (allowed[i] == ch)
 				ok = true;
 		if (!ok)
-			return usage_error("option '--%s' does not apply to "
+			return cli_usage_error(PROG,
+			    "option '--%s' does not apply to "
 			    "'%s'", idx >= 0 ? sub_opts[idx].name : "?",
 			    argv[0]);
 		switch (ch) {
@@ -762,7 +746,8 @@ parse_sub(int argc, char **argv, const int *allowed, const char *help,
 		case O_LIMIT: a->limit = optarg; break;
 		case O_CAT:
 			if (a->category != NULL && a->cats == NULL)
-				return usage_error("give --category once");
+				return cli_usage_error(PROG,
+				    "give --category once");
 			a->category = optarg;
 			if (a->cats != NULL)
 				json_array_append_new(a->cats,
@@ -776,20 +761,24 @@ parse_sub(int argc, char **argv, const int *allowed, const char *help,
 			break;
 		case O_BIRTH:
 			a->has_birth = true;
-			rc = parse_int("--birth-year", optarg, 0, 9999,
+			rc = cli_parse_int(PROG,
+			    "--birth-year", optarg, 0, 9999,
 			    &a->birth);
 			break;
 		case O_HOUSE:
 			a->has_house = true;
-			rc = parse_int("--household", optarg, 1, 99, &a->house);
+			rc = cli_parse_int(PROG,
+			    "--household", optarg, 1, 99, &a->house);
 			break;
 		case O_REASON:
 			a->has_reason = true;
-			rc = parse_int("--reason", optarg, 0, 65535, &a->reason);
+			rc = cli_parse_int(PROG,
+			    "--reason", optarg, 0, 65535, &a->reason);
 			break;
 		case O_AMOUNT:
 			a->has_amount = true;
-			rc = parse_int("--amount-cents", optarg, 0, 100000000,
+			rc = cli_parse_int(PROG,
+			    "--amount-cents", optarg, 0, 100000000,
 			    &a->amount);
 			break;
 		case O_FROM:
@@ -812,7 +801,8 @@ parse_sub(int argc, char **argv, const int *allowed, const char *help,
 		case O_OUT: a->out = optarg; break;
 		case O_AFTER:
 			a->has_after = true;
-			rc = parse_int("--after", optarg, 0, INT64_MAX,
+			rc = cli_parse_int(PROG,
+			    "--after", optarg, 0, INT64_MAX,
 			    &a->after);
 			break;
 		default:
@@ -823,7 +813,7 @@ parse_sub(int argc, char **argv, const int *allowed, const char *help,
 		return rc;
 	while (optind < argc) {
 		if (a->npos == 2)
-			return usage_error("unexpected argument '%s'",
+			return cli_usage_error(PROG, "unexpected argument '%s'",
 			    argv[optind]);
 		a->pos[a->npos++] = argv[optind++];
 	}
@@ -834,7 +824,7 @@ static int
 need(bool have, const char *opt, const char *cmd)
 {
 	if (!have)
-		return usage_error("'%s' needs %s", cmd, opt);
+		return cli_usage_error(PROG, "'%s' needs %s", cmd, opt);
 	return 0;
 }
 
@@ -856,7 +846,7 @@ build_resident(struct sub_args *a, const char *verb, struct admin_call *call,
 		    (rc = need(a->has_birth, "--birth-year", "resident add")))
 			return rc;
 		if (a->npos > 0)
-			return usage_error("unexpected argument '%s'",
+			return cli_usage_error(PROG, "unexpected argument '%s'",
 			    a->pos[0]);
 		call->method = "POST";
 		snprintf(call->path, sizeof(call->path), "/admin/residents");
@@ -879,10 +869,12 @@ build_resident(struct sub_args *a, const char *verb, struct admin_call *call,
 		if ((rc = need(a->has_reason, "--reason N", argv[0])))
 			return rc;
 	} else {
-		return usage_error("unknown resident subcommand '%s'", verb);
+		return cli_usage_error(PROG,
+		    "unknown resident subcommand '%s'", verb);
 	}
 	if (a->npos != 1)
-		return usage_error("'resident %s' needs one resident ID "
+		return cli_usage_error(PROG,
+		    "'resident %s' needs one resident ID "
 		    "(e.g. r1)", verb);
 	if ((rc = check_id("resident ID", a->pos[0])))
 		return rc;
@@ -922,11 +914,13 @@ build_offer(struct sub_args *a, struct admin_call *call)
 		size_t n = slash != NULL ? (size_t)(slash - a->limit) : 0;
 		if (slash == NULL || n == 0 || n >= sizeof(num) ||
 		    slash[1] == '\0')
-			return usage_error("bad --limit '%s': want COUNT/PERIOD "
+			return cli_usage_error(PROG,
+			    "bad --limit '%s': want COUNT/PERIOD "
 			    "(e.g. 10/year)", a->limit);
 		memcpy(num, a->limit, n);
 		num[n] = '\0';
-		if ((rc = parse_int("--limit count", num, 1, 1000, &count)))
+		if ((rc = cli_parse_int(PROG,
+		    "--limit count", num, 1, 1000, &count)))
 			return rc;
 		if (call->body != NULL)
 			json_object_set_new(call->body, "limit",
@@ -954,7 +948,8 @@ read_batch(const char *path, struct admin_call *call)
 	    st.st_size <= 0 || (uintmax_t)st.st_size > BATCH_MAX) {
 		if (fd >= 0)
 			close(fd);
-		return usage_error("cannot read batch file '%s': %s", path,
+		return cli_usage_error(PROG,
+		    "cannot read batch file '%s': %s", path,
 		    fd < 0 ? strerror(errno) : "not a regular file of 1 byte "
 		    "to 8 MiB");
 	}
@@ -968,7 +963,8 @@ read_batch(const char *path, struct admin_call *call)
 		n += (size_t)k;
 	close(fd);
 	if (n != (size_t)st.st_size)
-		return usage_error("cannot read batch file '%s'", path);
+		return cli_usage_error(PROG,
+		    "cannot read batch file '%s'", path);
 	call->raw_len = n;
 	return 0;
 }
@@ -979,11 +975,11 @@ check_evidence(const char *till8, const char *seq)
 {
 	if (strlen(till8) != 8 || till8[strspn(till8, "0123456789abcdef")] !=
 	    '\0')
-		return usage_error("bad TILL8 '%s': 8 lowercase hex "
+		return cli_usage_error(PROG, "bad TILL8 '%s': 8 lowercase hex "
 		    "characters, as the report prints", till8);
 	if (seq[0] < '1' || seq[0] > '9' || strlen(seq) > 15 ||
 	    seq[strspn(seq, "0123456789")] != '\0')
-		return usage_error("bad SEQ '%s'", seq);
+		return cli_usage_error(PROG, "bad SEQ '%s'", seq);
 	return 0;
 }
 
@@ -1011,7 +1007,8 @@ build_settle(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		if ((rc = parse_sub(argc, argv, none, settle_help, c, a)))
 			return rc;
 		if (a->npos != 1)
-			return usage_error("'settle import' needs one FILE");
+			return cli_usage_error(PROG,
+			    "'settle import' needs one FILE");
 		call->method = "POST";
 		snprintf(call->path, sizeof(call->path),
 		    "/admin/settlement/import");
@@ -1022,7 +1019,7 @@ build_settle(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		    a)))
 			return rc;
 		if (a->npos > 0)
-			return usage_error("unexpected argument '%s'",
+			return cli_usage_error(PROG, "unexpected argument '%s'",
 			    a->pos[0]);
 		if (a->provider != NULL && (rc = check_id("--provider",
 		    a->provider)))
@@ -1048,7 +1045,8 @@ build_settle(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		if ((rc = parse_sub(argc, argv, ev_opts, settle_help, c, a)))
 			return rc;
 		if (a->npos != 2)
-			return usage_error("'settle evidence' needs TILL8 SEQ");
+			return cli_usage_error(PROG,
+			    "'settle evidence' needs TILL8 SEQ");
 		if ((rc = check_evidence(a->pos[0], a->pos[1])))
 			return rc;
 		call->method = "GET";
@@ -1058,7 +1056,7 @@ build_settle(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		    "/admin/settlement/evidence/%s/%s", a->pos[0], a->pos[1]);
 		return 0;
 	}
-	return usage_error("unknown settle subcommand '%s'", verb);
+	return cli_usage_error(PROG, "unknown settle subcommand '%s'", verb);
 }
 
 static int
@@ -1082,10 +1080,11 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		if (rc != 0)
 			return rc;
 		if (a->npos > 0)
-			return usage_error("unexpected argument '%s'",
+			return cli_usage_error(PROG, "unexpected argument '%s'",
 			    a->pos[0]);
 		if (a->limit != NULL &&
-		    (rc = parse_int("--limit", a->limit, 1, 1000, &lim)))
+		    (rc = cli_parse_int(PROG,
+		    "--limit", a->limit, 1, 1000, &lim)))
 			return rc;
 		call->method = "GET";
 		call->audit_table = true;
@@ -1111,7 +1110,7 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 	else if (strcmp(g, "keys") == 0)
 		help = keys_help;
 	else
-		return usage_error("unknown subcommand '%s'", g);
+		return cli_usage_error(PROG, "unknown subcommand '%s'", g);
 	if (strcmp(g, "keys") == 0 && (argc < 2 || argv[1][0] == '-' ||
 	    strcmp(argv[1], "list") == 0) && !(argc >= 2 &&
 	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))) {
@@ -1122,7 +1121,7 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		if ((rc = parse_sub(argc, argv, none, help, c, a)))
 			return rc;
 		if (a->npos > 0)
-			return usage_error("unexpected argument '%s'",
+			return cli_usage_error(PROG, "unexpected argument '%s'",
 			    a->pos[0]);
 		call->method = "GET";
 		call->keys_table = true;
@@ -1178,7 +1177,8 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		if ((rc = parse_sub(argc, argv, none, help, c, a)))
 			return rc;
 		if (a->npos != 1)
-			return usage_error("'keys remove' needs one KID (e.g. "
+			return cli_usage_error(PROG,
+			    "'keys remove' needs one KID (e.g. "
 			    "06c3b3e2)");
 		if ((rc = check_id("KID", a->pos[0])))
 			return rc;
@@ -1198,7 +1198,8 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 			return rc;
 		if (strcmp(a->role, "admin") != 0 &&
 		    strcmp(a->role, "auditor") != 0)
-			return usage_error("bad --role '%s': want admin or "
+			return cli_usage_error(PROG,
+			    "bad --role '%s': want admin or "
 			    "auditor", a->role);
 		call->method = "POST";
 		snprintf(call->path, sizeof(call->path), "/admin/tokens");
@@ -1208,7 +1209,8 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		if ((rc = parse_sub(argc, argv, none, help, c, a)))
 			return rc;
 		if (a->npos != 1)
-			return usage_error("'token revoke' needs one ID (e.g. "
+			return cli_usage_error(PROG,
+			    "'token revoke' needs one ID (e.g. "
 			    "3f9a06c1)");
 		if ((rc = check_id("ID", a->pos[0])))
 			return rc;
@@ -1235,7 +1237,8 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		if ((rc = parse_sub(argc, argv, none, help, c, a)))
 			return rc;
 		if (a->npos != 1)
-			return usage_error("'renewal status' needs one JOB "
+			return cli_usage_error(PROG,
+			    "'renewal status' needs one JOB "
 			    "(e.g. j1)");
 		if ((rc = check_id("JOB", a->pos[0])))
 			return rc;
@@ -1244,10 +1247,12 @@ build(int argc, char **argv, struct admin_ctx *c, struct sub_args *a,
 		    a->pos[0]);
 		return 0;
 	} else {
-		return usage_error("unknown %s subcommand '%s'", g, verb);
+		return cli_usage_error(PROG,
+		    "unknown %s subcommand '%s'", g, verb);
 	}
 	if (a->npos > 0)
-		return usage_error("unexpected argument '%s'", a->pos[0]);
+		return cli_usage_error(PROG,
+		    "unexpected argument '%s'", a->pos[0]);
 	if (call->body == NULL) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return CLI_FAIL;
@@ -1282,11 +1287,12 @@ parse_global(int argc, char **argv, struct admin_ctx *c, int *ret)
 			*ret = CLI_OK;
 			return -1;
 		case ':':
-			*ret = usage_error("option '%s' needs an argument",
+			*ret = cli_usage_error(PROG,
+			    "option '%s' needs an argument",
 			    argv[optind - 1]);
 			return -1;
 		default:
-			*ret = usage_error("unknown option '%s'",
+			*ret = cli_usage_error(PROG, "unknown option '%s'",
 			    argv[optind - 1]);
 			return -1;
 		}
@@ -1318,7 +1324,8 @@ cmd_admin(int argc, char **argv)
 	if (c.url == NULL || *c.url == '\0')
 		c.url = DEFAULT_URL;
 	if (c.ca != NULL && access(c.ca, R_OK) != 0)
-		return usage_error("cannot read --ca file '%s': %s", c.ca,
+		return cli_usage_error(PROG,
+		    "cannot read --ca file '%s': %s", c.ca,
 		    strerror(errno));
 	ret = build(argc - first, argv + first, &c, &a, &call);
 	if (ret == 0) {

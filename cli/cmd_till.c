@@ -35,6 +35,7 @@
 #include <stadspas/sp_pass.h>
 #include <stadspas/sp_verifier.h>
 
+#include "cli_util.h"
 #include "http_client.h"
 #include "json_out.h"
 #include "qrimage.h"
@@ -218,36 +219,6 @@ static const char status_help[] =
     "example:\n"
     "  stadspas till status --dir till1 --verify\n";
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static int fail(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	return CLI_USAGE;
-}
-
-static int
-fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
 
 static void
 print_json(json_t *v)
@@ -258,154 +229,12 @@ print_json(json_t *v)
 }
 
 static void
-hex(char *out, const uint8_t *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-unhex(uint8_t *out, size_t cap, size_t *len, const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n % 2 != 0 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n; i += 2) {
-		char b[3] = { s[i], s[i + 1], 0 };
-		char *e;
-		unsigned long v;
-
-		if (!isxdigit((unsigned char)s[i]) ||
-		    !isxdigit((unsigned char)s[i + 1]))
-			return -1;
-		v = strtoul(b, &e, 16);
-		out[i / 2] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return 0;
-}
-
-static void
 path_of(char *out, size_t cap, const char *dir, const char *name)
 {
 	snprintf(out, cap, "%s/%s", dir, name);
 }
 
 /* ---- files ---- */
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
-/* Writes path atomically: temp file, fsync, rename, fsync of dir. */
-static int
-write_atomic(const char *dir, const char *path, const uint8_t *buf,
-    size_t len, mode_t mode)
-{
-	char tmp[4200];
-	size_t off = 0;
-	int fd, e;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    mode);
-	if (fd < 0)
-		return -1;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto bad;
-		off += (size_t)w;
-	}
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
-		goto bad;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto bad;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto bad;
-	return fsync_dir(dir);
-bad:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = e;
-	return -1;
-}
-
-/* Reads a whole file of at most max bytes (NUL added). 0 or -1. */
-static int
-slurp(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-	uint8_t *buf = NULL, *nb;
-	size_t n = 0, cap = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), e;
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t r;
-
-		if (n + 1 >= cap) {
-			if (cap > max) {
-				errno = EFBIG;
-				goto bad;
-			}
-			cap = cap == 0 ? 4096 : cap * 2;
-			if ((nb = realloc(buf, cap)) == NULL)
-				goto bad;
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto bad;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > max) {
-		errno = EFBIG;
-		goto bad;
-	}
-	close(fd);
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return 0;
-bad:
-	e = errno;
-	close(fd);
-	free(buf);
-	errno = e;
-	return -1;
-}
 
 /* ---- configuration ---- */
 
@@ -418,7 +247,7 @@ conf_load(const char *dir, struct till_conf *c)
 
 	memset(c, 0, sizeof(*c));
 	path_of(path, sizeof(path), dir, CONF_FILE);
-	if (slurp(path, 64 * 1024, &buf, &len) != 0)
+	if (cli_slurp(path, 64 * 1024, &buf, &len) != 0)
 		return errno == ENOENT ? 1 : -1;
 	for (line = strtok_r((char *)buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
@@ -452,7 +281,7 @@ conf_save(const char *dir, const struct till_conf *c)
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
 	path_of(path, sizeof(path), dir, CONF_FILE);
-	return write_atomic(dir, path, (const uint8_t *)buf, (size_t)n, 0600);
+	return cli_write_atomic(path, (const uint8_t *)buf, (size_t)n, 0600);
 }
 
 /* ---- the key ---- */
@@ -468,24 +297,27 @@ key_load(const char *dir, struct sp_key **key)
 
 	path_of(path, sizeof(path), dir, KEY_FILE);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return fail(CLI_USAGE, "no till in '%s' (%s): run 'stadspas "
+		return cli_fail(PROG, CLI_USAGE,
+		    "no till in '%s' (%s): run 'stadspas "
 		    "till init --dir %s'", dir, strerror(errno), dir);
 	if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
 		close(fd);
-		return fail(CLI_NOCONN, "'%s' must be mode 0600, not %04o",
+		return cli_fail(PROG, CLI_NOCONN,
+		    "'%s' must be mode 0600, not %04o",
 		    path, (unsigned)(sb.st_mode & 07777));
 	}
 	r = read(fd, seed, sizeof(seed));
 	close(fd);
 	if (r != (ssize_t)sizeof(seed)) {
 		sodium_memzero(seed, sizeof(seed));
-		return fail(CLI_NOCONN, "'%s' does not hold a %d-byte key",
+		return cli_fail(PROG, CLI_NOCONN,
+		    "'%s' does not hold a %d-byte key",
 		    path, SP_SEED_LEN);
 	}
 	rc = sp_key_from_seed(key, SP_ALG_EDDSA, seed);
 	sodium_memzero(seed, sizeof(seed));
 	if (rc != SP_OK)
-		return fail(CLI_NOCONN, "bad key in '%s': %s", path,
+		return cli_fail(PROG, CLI_NOCONN, "bad key in '%s': %s", path,
 		    sp_strerror(rc));
 	return CLI_OK;
 }
@@ -503,15 +335,15 @@ key_create(const char *dir, struct sp_key **key, bool *created)
 	if (access(path, F_OK) == 0)
 		return key_load(dir, key);
 	if ((rc = sp_key_generate(key, SP_ALG_EDDSA)) != SP_OK)
-		return fail(CLI_NOCONN, "cannot make a key: %s",
+		return cli_fail(PROG, CLI_NOCONN, "cannot make a key: %s",
 		    sp_strerror(rc));
 	rc = sp_key_export_seed(*key, seed);
-	if (rc == SP_OK && write_atomic(dir, path, seed, sizeof(seed),
+	if (rc == SP_OK && cli_write_atomic(path, seed, sizeof(seed),
 	    0600) != 0)
-		rc = fail(CLI_NOCONN, "cannot write '%s': %s", path,
+		rc = cli_fail(PROG, CLI_NOCONN, "cannot write '%s': %s", path,
 		    strerror(errno));
 	else if (rc != SP_OK)
-		rc = fail(CLI_NOCONN, "cannot export the key: %s",
+		rc = cli_fail(PROG, CLI_NOCONN, "cannot export the key: %s",
 		    sp_strerror(rc));
 	sodium_memzero(seed, sizeof(seed));
 	if (rc != SP_OK) {
@@ -531,9 +363,9 @@ key_public(const struct sp_key *k, char *pub, size_t pubcap, char *fp)
 
 	if (sp_key_public_cose(k, cose, &len) != SP_OK || 2 * len >= pubcap)
 		return -1;
-	hex(pub, cose, len);
+	cli_hex(pub, cose, len);
 	crypto_hash_sha256(h, cose, len);
-	hex(fp, h, sizeof(h));
+	cli_hex(fp, h, sizeof(h));
 	return 0;
 }
 
@@ -556,7 +388,8 @@ open_ledger(const char *dir, struct till *t)
 	path_of(path, sizeof(path), dir, LEDGER_DIR);
 	rc = sp_ledger_open(&t->ledger, path, t->conf.provider, t->key);
 	if (rc != SP_OK)
-		return fail(CLI_NOCONN, "cannot open the ledger '%s': %s (%s)",
+		return cli_fail(PROG, CLI_NOCONN,
+		    "cannot open the ledger '%s': %s (%s)",
 		    path, sp_strerror(rc), sp_errtoken(rc));
 	return CLI_OK;
 }
@@ -571,18 +404,20 @@ open_verifier(struct till *t, const struct sp_policy *pol)
 
 	rc = sp_verifier_new(&t->v, t->conf.provider, pol);
 	if (rc != SP_OK)
-		return fail(CLI_NOCONN, "cannot make a verifier: %s",
+		return cli_fail(PROG, CLI_NOCONN, "cannot make a verifier: %s",
 		    sp_strerror(rc));
 	rc = sp_ledger_state_get(t->ledger, STATE_NAME, &blob, &len);
 	if (rc == SP_ERR_NOT_FOUND)
 		return CLI_OK;
 	if (rc != SP_OK)
-		return fail(CLI_NOCONN, "cannot read the till state: %s",
+		return cli_fail(PROG, CLI_NOCONN,
+		    "cannot read the till state: %s",
 		    sp_strerror(rc));
 	rc = sp_verifier_load(t->v, blob, len);
 	sp_bytes_free(blob, len);
 	if (rc != SP_OK)
-		return fail(CLI_NOCONN, "the saved till state does not "
+		return cli_fail(PROG, CLI_NOCONN,
+		    "the saved till state does not "
 		    "verify: %s (%s)", sp_strerror(rc), sp_errtoken(rc));
 	return CLI_OK;
 }
@@ -595,7 +430,8 @@ till_open(const struct till_ctx *c, struct till *t)
 	memset(t, 0, sizeof(*t));
 	rc = conf_load(c->dir, &t->conf);
 	if (rc != 0 || t->conf.provider[0] == '\0') {
-		return fail(CLI_USAGE, "no configured till in '%s': run "
+		return cli_fail(PROG, CLI_USAGE,
+		    "no configured till in '%s': run "
 		    "'stadspas till init --dir %s --provider ID'", c->dir,
 		    c->dir);
 	}
@@ -624,7 +460,8 @@ till_save(struct till *t)
 		sp_bytes_free(blob, len);
 	}
 	if (rc != SP_OK)
-		return fail(CLI_NOCONN, "cannot save the till state: %s (%s)",
+		return cli_fail(PROG, CLI_NOCONN,
+		    "cannot save the till state: %s (%s)",
 		    sp_strerror(rc), sp_errtoken(rc));
 	return CLI_OK;
 }
@@ -676,11 +513,13 @@ conf_merge(const struct till_ctx *c, struct till_conf *conf)
 {
 	if (c->provider != NULL) {
 		if (strlen(c->provider) == 0 || strlen(c->provider) > 64)
-			return usage_error("bad --provider '%s': 1..64 bytes",
+			return cli_usage_error(PROG,
+			    "bad --provider '%s': 1..64 bytes",
 			    c->provider);
 		if (conf->provider[0] != '\0' &&
 		    strcmp(conf->provider, c->provider) != 0)
-			return usage_error("this till belongs to provider '%s',"
+			return cli_usage_error(PROG,
+			    "this till belongs to provider '%s',"
 			    " not '%s' (make a new till directory)",
 			    conf->provider, c->provider);
 		snprintf(conf->provider, sizeof(conf->provider), "%s",
@@ -688,10 +527,11 @@ conf_merge(const struct till_ctx *c, struct till_conf *conf)
 	}
 	if (c->server != NULL) {
 		if (strlen(c->server) >= sizeof(conf->server))
-			return usage_error("--server too long");
+			return cli_usage_error(PROG, "--server too long");
 		if (conf->server[0] != '\0' &&
 		    strcmp(conf->server, c->server) != 0)
-			return usage_error("this till syncs from '%s', not "
+			return cli_usage_error(PROG,
+			    "this till syncs from '%s', not "
 			    "'%s' (edit %s/" CONF_FILE ")", conf->server,
 			    c->server, c->dir);
 		snprintf(conf->server, sizeof(conf->server), "%s", c->server);
@@ -701,7 +541,7 @@ conf_merge(const struct till_ctx *c, struct till_conf *conf)
 
 		if (abs == NULL || strlen(abs) >= sizeof(conf->cacert)) {
 			free(abs);
-			return usage_error("cannot use --cacert '%s'",
+			return cli_usage_error(PROG, "cannot use --cacert '%s'",
 			    c->cacert);
 		}
 		snprintf(conf->cacert, sizeof(conf->cacert), "%s", abs);
@@ -721,8 +561,9 @@ fetch_chain(const struct till_ctx *c, const struct till *t, uint8_t **buf,
 	int rc;
 
 	if (c->trust != NULL) {
-		if (slurp(c->trust, CHAIN_MAX, buf, len) != 0)
-			return usage_error("cannot read --trust '%s': %s",
+		if (cli_slurp(c->trust, CHAIN_MAX, buf, len) != 0)
+			return cli_usage_error(PROG,
+			    "cannot read --trust '%s': %s",
 			    c->trust, strerror(errno));
 		return CLI_OK;
 	}
@@ -734,7 +575,8 @@ fetch_chain(const struct till_ctx *c, const struct till *t, uint8_t **buf,
 	req.allow_http = t->conf.insecure_http;
 	rc = cli_http(&req, &resp);
 	if (rc != CLI_HTTP_OK || resp.status != 200) {
-		fail(CLI_NOCONN, "%s/registry/trust: %s%s", t->conf.server,
+		cli_fail(PROG, CLI_NOCONN,
+		    "%s/registry/trust: %s%s", t->conf.server,
 		    rc != CLI_HTTP_OK ? resp.error : "HTTP ",
 		    rc != CLI_HTTP_OK ? "" : (resp.status == 404 ? "404" :
 		    "error"));
@@ -753,9 +595,10 @@ pin_trust(const struct till_ctx *c, struct till *t)
 	size_t fplen = 0, len = 0;
 	int rc;
 
-	if (unhex(fp, sizeof(fp), &fplen, c->fingerprint) != 0 ||
+	if (cli_unhex(fp, sizeof(fp), &fplen, c->fingerprint) != 0 ||
 	    fplen != sizeof(fp))
-		return usage_error("bad --fingerprint '%s': want 64 hex "
+		return cli_usage_error(PROG,
+		    "bad --fingerprint '%s': want 64 hex "
 		    "digits (SHA-256 of the issuer's COSE_Key)",
 		    c->fingerprint);
 	if (sp_verifier_trust_version(t->v) != 0) {
@@ -769,7 +612,8 @@ pin_trust(const struct till_ctx *c, struct till *t)
 	rc = sp_verifier_trust_pin(t->v, fp, chain, len);
 	free(chain);
 	if (rc != SP_OK)
-		return fail(CLI_FAIL, "the trust list does not check out "
+		return cli_fail(PROG, CLI_FAIL,
+		    "the trust list does not check out "
 		    "against fingerprint %s: %s (%s)", c->fingerprint,
 		    sp_strerror(rc), sp_errtoken(rc));
 	return till_save(t);
@@ -785,28 +629,33 @@ do_init(const struct till_ctx *c)
 
 	memset(&t, 0, sizeof(t));
 	if ((c->server != NULL || c->trust != NULL) && c->fingerprint == NULL)
-		return usage_error("pinning needs --fingerprint HEX");
+		return cli_usage_error(PROG, "pinning needs --fingerprint HEX");
 	if (c->server != NULL && c->trust != NULL)
-		return usage_error("give --server or --trust, not both");
+		return cli_usage_error(PROG,
+		    "give --server or --trust, not both");
 	if (c->fingerprint != NULL && c->server == NULL && c->trust == NULL)
-		return usage_error("--fingerprint needs --server or --trust");
+		return cli_usage_error(PROG,
+		    "--fingerprint needs --server or --trust");
 	if (mkdir(c->dir, 0700) != 0 && errno != EEXIST)
-		return fail(CLI_NOCONN, "cannot create '%s': %s", c->dir,
+		return cli_fail(PROG, CLI_NOCONN,
+		    "cannot create '%s': %s", c->dir,
 		    strerror(errno));
 	rc = conf_load(c->dir, &t.conf);
 	if (rc < 0)
-		return fail(CLI_NOCONN, "cannot read %s/" CONF_FILE ": %s",
+		return cli_fail(PROG, CLI_NOCONN,
+		    "cannot read %s/" CONF_FILE ": %s",
 		    c->dir, strerror(errno));
 	if ((rc = conf_merge(c, &t.conf)) != CLI_OK)
 		return rc;
 	if (c->server != NULL && strncmp(c->server, "https://", 8) != 0 &&
 	    !(t.conf.insecure_http && strncmp(c->server, "http://", 7) == 0))
-		return usage_error("bad --server '%s': want https://HOST[:PORT]"
+		return cli_usage_error(PROG,
+		    "bad --server '%s': want https://HOST[:PORT]"
 		    " (http:// only with --insecure-http)", c->server);
 	if ((rc = key_create(c->dir, &t.key, &created)) != CLI_OK)
 		return rc;
 	if (key_public(t.key, pub, sizeof(pub), fp) != 0) {
-		rc = fail(CLI_NOCONN, "cannot encode the till key");
+		rc = cli_fail(PROG, CLI_NOCONN, "cannot encode the till key");
 		goto out;
 	}
 	{
@@ -814,15 +663,17 @@ do_init(const struct till_ctx *c)
 		int n = snprintf(line, sizeof(line), "%s\n", pub);
 
 		path_of(path, sizeof(path), c->dir, PUB_FILE);
-		if (write_atomic(c->dir, path, (const uint8_t *)line,
+		if (cli_write_atomic(path, (const uint8_t *)line,
 		    (size_t)n, 0644) != 0) {
-			rc = fail(CLI_NOCONN, "cannot write '%s': %s", path,
+			rc = cli_fail(PROG, CLI_NOCONN,
+			    "cannot write '%s': %s", path,
 			    strerror(errno));
 			goto out;
 		}
 	}
 	if (conf_save(c->dir, &t.conf) != 0) {
-		rc = fail(CLI_NOCONN, "cannot write %s/" CONF_FILE ": %s",
+		rc = cli_fail(PROG, CLI_NOCONN,
+		    "cannot write %s/" CONF_FILE ": %s",
 		    c->dir, strerror(errno));
 		goto out;
 	}
@@ -835,7 +686,7 @@ do_init(const struct till_ctx *c)
 		    (rc = pin_trust(c, &t)) != CLI_OK)
 			goto out;
 	} else if (c->fingerprint != NULL) {
-		rc = usage_error("pinning needs --provider ID");
+		rc = cli_usage_error(PROG, "pinning needs --provider ID");
 		goto out;
 	}
 	if (c->json) {
@@ -881,7 +732,8 @@ print_sync(const struct till_ctx *c, struct till *t, int rc,
 	if (c->json) {
 		json_t *o = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:b, "
 		    "s:b, s:b, s:b}", "ok", rc == CLI_OK, "event", label,
-		    "registry_size", (json_int_t)sp_verifier_registry_size(t->v),
+		    "registry_size",
+		    (json_int_t)sp_verifier_registry_size(t->v),
 		    "checkpoint_age", (json_int_t)age,
 		    "catalogue_version",
 		    (json_int_t)sp_verifier_catalogue_version(t->v),
@@ -951,20 +803,24 @@ do_sync(const struct till_ctx *c)
 	int rc, src_rc;
 
 	if (c->server != NULL && c->from != NULL)
-		return usage_error("give --server or --from, not both");
+		return cli_usage_error(PROG,
+		    "give --server or --from, not both");
 	if (c->follow && c->from != NULL)
-		return usage_error("--follow needs a server, not --from");
+		return cli_usage_error(PROG,
+		    "--follow needs a server, not --from");
 	if ((rc = till_open(c, &t)) != CLI_OK)
 		return rc;
 	src_of(c, &t, &src);
 	if (sp_verifier_trust_version(t.v) == 0) {
-		rc = fail(CLI_USAGE, "this till trusts no issuer yet: pin one "
+		rc = cli_fail(PROG, CLI_USAGE,
+		    "this till trusts no issuer yet: pin one "
 		    "with 'stadspas till init --dir %s --server URL "
 		    "--fingerprint HEX' (or --trust FILE)", c->dir);
 		goto out;
 	}
 	if (src.server == NULL && src.from_dir == NULL) {
-		rc = usage_error("no server configured: give --server URL or "
+		rc = cli_usage_error(PROG,
+		    "no server configured: give --server URL or "
 		    "--from DIR");
 		goto out;
 	}
@@ -981,7 +837,8 @@ do_sync(const struct till_ctx *c)
 		rc = till_follow(t.v, &src, &stop_flag, c->max_updates,
 		    after_pull, &f);
 		if (rc == CLI_USAGE)
-			rc = usage_error("bad server URL '%s'", src.server);
+			rc = cli_usage_error(PROG,
+			    "bad server URL '%s'", src.server);
 		goto out;
 	}
 	src_rc = till_pull(t.v, &src, &res);
@@ -1007,28 +864,33 @@ read_input(const struct till_ctx *c, char **text, size_t *len)
 
 	if (c->image != NULL) {
 		if (c->arg != NULL)
-			return usage_error("give --image or a presentation, "
+			return cli_usage_error(PROG,
+			    "give --image or a presentation, "
 			    "not both");
 		rc = cli_qr_from_file(text, len, c->image, why, sizeof(why));
 		if (rc == SP_ERR_NOT_FOUND && access(c->image, R_OK) != 0)
-			return usage_error("cannot read --image '%s': %s",
+			return cli_usage_error(PROG,
+			    "cannot read --image '%s': %s",
 			    c->image, why);
 		if (rc != SP_OK)
-			return fail(CLI_FAIL, "NO: no QR code read from '%s': "
+			return cli_fail(PROG, CLI_FAIL,
+			    "NO: no QR code read from '%s': "
 			    "%s", c->image, why);
 		return CLI_OK;
 	}
 	if (c->arg != NULL && strcmp(c->arg, "-") != 0) {
 		if (strlen(c->arg) > INPUT_MAX)
-			return usage_error("presentation over %u bytes",
+			return cli_usage_error(PROG,
+			    "presentation over %u bytes",
 			    INPUT_MAX);
 		if ((*text = strdup(c->arg)) == NULL)
-			return fail(CLI_NOCONN, "out of memory");
+			return cli_fail(PROG, CLI_NOCONN, "out of memory");
 		*len = strlen(*text);
 		return CLI_OK;
 	}
-	if (slurp("/dev/stdin", INPUT_MAX, &buf, len) != 0)
-		return usage_error("cannot read the presentation from stdin: "
+	if (cli_slurp("/dev/stdin", INPUT_MAX, &buf, len) != 0)
+		return cli_usage_error(PROG,
+		    "cannot read the presentation from stdin: "
 		    "%s", strerror(errno));
 	*text = (char *)buf;
 	return CLI_OK;
@@ -1094,7 +956,7 @@ print_verdict(const struct till_ctx *c, const struct till *t,
 
 	fmt_age(age, sizeof(age), vd->registry_age);
 	if (rcpt != NULL)
-		hex(rh, rcpt->record_hash, sizeof(rcpt->record_hash));
+		cli_hex(rh, rcpt->record_hash, sizeof(rcpt->record_hash));
 	if (c->json) {
 		json_t *o = json_pack("{s:b, s:s, s:s, s:I, s:b, s:o}",
 		    "approved", vd->approved, "reason",
@@ -1198,10 +1060,11 @@ check_one(const struct till_ctx *c, bool redeem)
 	memset(&vd, 0, sizeof(vd));
 	memset(&opts, 0, sizeof(opts));
 	if (redeem && !c->have_offer)
-		return usage_error("redeem needs --offer N");
-	if (c->nonce != NULL && unhex(nonce, sizeof(nonce), &nonce_len,
+		return cli_usage_error(PROG, "redeem needs --offer N");
+	if (c->nonce != NULL && cli_unhex(nonce, sizeof(nonce), &nonce_len,
 	    c->nonce) != 0)
-		return usage_error("bad --nonce '%s': 1..32 bytes as hex",
+		return cli_usage_error(PROG,
+		    "bad --nonce '%s': 1..32 bytes as hex",
 		    c->nonce);
 	if ((rc = read_input(c, &text, &text_len)) != CLI_OK)
 		return rc;
@@ -1224,7 +1087,8 @@ check_one(const struct till_ctx *c, bool redeem)
 	}
 	r = sp_verifier_check(t.v, &vd, cbor, cbor_len, &opts);
 	if (r != SP_OK) {
-		rc = fail(CLI_NOCONN, "cannot check: %s", sp_strerror(r));
+		rc = cli_fail(PROG, CLI_NOCONN,
+		    "cannot check: %s", sp_strerror(r));
 		goto out;
 	}
 	if (!redeem || !vd.approved) {
@@ -1234,7 +1098,8 @@ check_one(const struct till_ctx *c, bool redeem)
 	}
 	r = sp_ledger_redeem(t.ledger, &vd, opts.now, &rcpt);
 	if (r != SP_OK && vd.approved) {
-		rc = fail(CLI_NOCONN, "cannot record: %s", sp_strerror(r));
+		rc = cli_fail(PROG, CLI_NOCONN,
+		    "cannot record: %s", sp_strerror(r));
 		goto out;
 	}
 	rc = print_verdict(c, &t, &vd, vd.approved ? &rcpt : NULL);
@@ -1278,12 +1143,13 @@ upload_answer(const struct till_ctx *c, const struct cli_http_resp *resp)
 	if (why == NULL)	/* not a batch refusal: rate_limited, ... */
 		why = json_string_value(json_object_get(j, "error"));
 	if (resp->status != 200) {
-		rc = fail(resp->status >= 500 ? CLI_NOCONN : CLI_FAIL,
+		rc = cli_fail(PROG, resp->status >= 500 ? CLI_NOCONN : CLI_FAIL,
 		    "the issuer refused the batch (HTTP %d): %s: %s",
 		    resp->status, why != NULL ? why : "?",
 		    msg != NULL ? msg : "(no message)");
 	} else if (j == NULL) {
-		rc = fail(CLI_FAIL, "the issuer's answer is not JSON");
+		rc = cli_fail(PROG, CLI_FAIL,
+		    "the issuer's answer is not JSON");
 	} else if (!c->json) {
 		printf("uploaded %" JSON_INTEGER_FORMAT " records (%"
 		    JSON_INTEGER_FORMAT " new): paid %" JSON_INTEGER_FORMAT
@@ -1314,9 +1180,10 @@ do_upload(const struct till_ctx *c)
 	int rc, r;
 
 	if (c->arg == NULL)
-		return usage_error("upload needs a batch FILE");
+		return cli_usage_error(PROG, "upload needs a batch FILE");
 	if ((r = conf_load(c->dir, &conf)) != 0)
-		return usage_error("'%s' is not a till (run 'stadspas till "
+		return cli_usage_error(PROG,
+		    "'%s' is not a till (run 'stadspas till "
 		    "init --dir %s' first)", c->dir, c->dir);
 	memset(&req, 0, sizeof(req));
 	req.url = c->server != NULL ? c->server : conf.server;
@@ -1324,10 +1191,12 @@ do_upload(const struct till_ctx *c)
 	    conf.cacert[0] != '\0' ? conf.cacert : NULL;
 	req.allow_http = conf.insecure_http;
 	if (req.url == NULL || req.url[0] == '\0')
-		return usage_error("no server: give --server URL (or init "
+		return cli_usage_error(PROG,
+		    "no server: give --server URL (or init "
 		    "with one)");
-	if (slurp(c->arg, UPLOAD_MAX, &batch, &len) != 0)
-		return usage_error("cannot read batch '%s': %s (at most "
+	if (cli_slurp(c->arg, UPLOAD_MAX, &batch, &len) != 0)
+		return cli_usage_error(PROG,
+		    "cannot read batch '%s': %s (at most "
 		    "8 MiB)", c->arg, strerror(errno));
 	req.method = "POST";
 	req.path = "/settlement/batches";
@@ -1338,7 +1207,7 @@ do_upload(const struct till_ctx *c)
 	r = cli_http(&req, &resp);
 	free(batch);
 	if (r != CLI_HTTP_OK) {
-		rc = fail(r == CLI_HTTP_EARG ? CLI_USAGE : CLI_NOCONN,
+		rc = cli_fail(PROG, r == CLI_HTTP_EARG ? CLI_USAGE : CLI_NOCONN,
 		    "%s/settlement/batches: %s", req.url, resp.error);
 		cli_http_resp_free(&resp);
 		return rc;
@@ -1362,11 +1231,10 @@ do_export(const struct till_ctx *c)
 	uint8_t *batch = NULL;
 	size_t len = 0;
 	uint64_t first = 0, last = 0;
-	char *dir = NULL, *slash;
 	int rc, r;
 
 	if (c->out == NULL)
-		return usage_error("export needs --out FILE");
+		return cli_usage_error(PROG, "export needs --out FILE");
 	if ((rc = till_open(c, &t)) != CLI_OK)
 		return rc;
 	r = sp_ledger_export(t.ledger, c->all ? 0 : SP_LEDGER_SINCE_MARK,
@@ -1380,28 +1248,17 @@ do_export(const struct till_ctx *c)
 		goto out;
 	}
 	if (r != SP_OK) {
-		rc = fail(CLI_NOCONN, "cannot export: %s (%s)",
+		rc = cli_fail(PROG, CLI_NOCONN, "cannot export: %s (%s)",
 		    sp_strerror(r), sp_errtoken(r));
 		goto out;
 	}
-	if ((dir = strdup(c->out)) == NULL) {
-		rc = fail(CLI_NOCONN, "out of memory");
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if (write_atomic(dir, c->out, batch, len, 0644) != 0) {
-		rc = fail(CLI_NOCONN, "cannot write '%s': %s", c->out,
+	if (cli_write_atomic(c->out, batch, len, 0644) != 0) {
+		rc = cli_fail(PROG, CLI_NOCONN, "cannot write '%s': %s", c->out,
 		    strerror(errno));
 		goto out;
 	}
 	if ((r = sp_ledger_export_mark(t.ledger, last)) != SP_OK) {
-		rc = fail(CLI_NOCONN, "wrote '%s' but cannot mark it "
+		rc = cli_fail(PROG, CLI_NOCONN, "wrote '%s' but cannot mark it "
 		    "exported: %s", c->out, sp_strerror(r));
 		goto out;
 	}
@@ -1415,7 +1272,6 @@ do_export(const struct till_ctx *c)
 		    c->out);
 	rc = CLI_OK;
 out:
-	free(dir);
 	if (batch != NULL)
 		sp_bytes_free(batch, len);
 	till_close(&t);
@@ -1441,12 +1297,13 @@ do_status(const struct till_ctx *c)
 		return rc;
 	if (key_public(t.key, pub, sizeof(pub), fp) != 0 ||
 	    sp_ledger_stats(t.ledger, &st) != SP_OK) {
-		rc = fail(CLI_NOCONN, "cannot read the till's key or ledger");
+		rc = cli_fail(PROG, CLI_NOCONN,
+		    "cannot read the till's key or ledger");
 		goto out;
 	}
 	if (c->verify)
 		vr = sp_ledger_verify(t.ledger, &bad);
-	hex(head, st.head, sizeof(st.head));
+	cli_hex(head, st.head, sizeof(st.head));
 	rage = reg_age(t.v, now);
 	fmt_age(age, sizeof(age), rage);
 	offers = json_array();
@@ -1578,24 +1435,9 @@ static const struct sub subs[] = {
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))
 
 static int
-parse_num(const char *opt, const char *s, int64_t min, int64_t max,
-    int64_t *out)
-{
-	char *e;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &e, 10);
-	if (errno != 0 || e == s || *e != '\0' || v < min || v > max)
-		return usage_error("bad %s '%s'", opt, s);
-	*out = v;
-	return CLI_OK;
-}
-
-static int
 set_opt(struct till_ctx *c, int ch, const char *arg)
 {
-	int64_t v;
+	long long v;
 	int rc;
 
 	switch (ch) {
@@ -1613,20 +1455,23 @@ set_opt(struct till_ctx *c, int ch, const char *arg)
 	case O_ALL: c->all = true; break;
 	case O_VERIFY: c->verify = true; break;
 	case O_MAXUPD:
-		if ((rc = parse_num("--max-updates", arg, 1, 1000000, &v)) !=
+		if ((rc = cli_parse_int(PROG,
+		    "--max-updates", arg, 1, 1000000, &v)) !=
 		    CLI_OK)
 			return rc;
 		c->max_updates = (unsigned)v;
 		break;
 	case O_OFFER:
-		if ((rc = parse_num("--offer", arg, 1, INT64_MAX, &v)) !=
+		if ((rc = cli_parse_int(PROG,
+		    "--offer", arg, 1, INT64_MAX, &v)) !=
 		    CLI_OK)
 			return rc;
 		c->offer = (uint64_t)v;
 		c->have_offer = true;
 		break;
 	case O_NOW:
-		if ((rc = parse_num("--now", arg, 1, INT64_MAX / 2, &v)) !=
+		if ((rc = cli_parse_int(PROG,
+		    "--now", arg, 1, INT64_MAX / 2, &v)) !=
 		    CLI_OK)
 			return rc;
 		c->now = v;
@@ -1661,7 +1506,7 @@ cmd_till(int argc, char **argv)
 		argv++;
 	}
 	if (argc < 2)
-		return usage_error("missing subcommand");
+		return cli_usage_error(PROG, "missing subcommand");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(till_help, stdout);
 		return CLI_OK;
@@ -1670,7 +1515,8 @@ cmd_till(int argc, char **argv)
 		if (strcmp(argv[1], subs[k].name) == 0)
 			sub = &subs[k];
 	if (sub == NULL)
-		return usage_error("unknown subcommand '%s'", argv[1]);
+		return cli_usage_error(PROG,
+		    "unknown subcommand '%s'", argv[1]);
 	argc--;
 	argv++;
 	optind = 0;
@@ -1680,10 +1526,11 @@ cmd_till(int argc, char **argv)
 		bool ok = false;
 
 		if (ch == ':')
-			return usage_error("option '%s' needs an argument",
+			return cli_usage_error(PROG,
+			    "option '%s' needs an argument",
 			    argv[optind - 1]);
 		if (ch == '?')
-			return usage_error("unknown option '%s'",
+			return cli_usage_error(PROG, "unknown option '%s'",
 			    argv[optind - 1]);
 		if (ch == O_HELP) {
 			fputs(sub->help, stdout);
@@ -1701,7 +1548,8 @@ cmd_till(int argc, char **argv)
 			if (sub->allowed[i] == ch)
 				ok = true;
 		if (!ok)
-			return usage_error("option '--%s' does not apply to "
+			return cli_usage_error(PROG,
+			    "option '--%s' does not apply to "
 			    "'%s'", idx >= 0 ? opts_all[idx].name : "?",
 			    sub->name);
 		if ((rc = set_opt(&c, ch, optarg)) != CLI_OK)
@@ -1710,10 +1558,11 @@ cmd_till(int argc, char **argv)
 	if (optind < argc && sub->positional)
 		c.arg = argv[optind++];
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(PROG,
+		    "unexpected argument '%s'", argv[optind]);
 	if (c.dir == NULL)
-		return usage_error("'%s' needs --dir DIR", sub->name);
+		return cli_usage_error(PROG, "'%s' needs --dir DIR", sub->name);
 	if (sodium_init() < 0)
-		return fail(CLI_NOCONN, "libsodium cannot start");
+		return cli_fail(PROG, CLI_NOCONN, "libsodium cannot start");
 	return sub->run(&c);
 }

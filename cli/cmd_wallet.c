@@ -30,6 +30,7 @@
 #include <stadspas/sp_err.h>
 #include <stadspas/sp_wallet.h>
 
+#include "cli_util.h"
 #include "http_client.h"
 
 #define PROG "stadspas wallet"
@@ -151,141 +152,8 @@ static const char history_help[] =
     "example:\n"
     "  stadspas wallet --json history\n";
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(try 'stadspas wallet --help')\n", stderr);
-	return CLI_USAGE;
-}
-
-static int
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CLI_FAIL;
-}
 
 /* ---- files ---- */
-
-/* Reads a whole file of at most FILE_MAX bytes into a malloc'd buffer
- * (NUL-terminated). 0, or -1 with errno set. */
-static int
-slurp_fd(int fd, uint8_t **out, size_t *out_len)
-{
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	for (;;) {
-		ssize_t r;
-
-		if (n + 1 >= cap) {
-			uint8_t *nb;
-
-			if (cap >= FILE_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			cap = cap == 0 ? 4096 : cap * 2;
-			nb = realloc(buf, cap);
-			if (nb == NULL) {
-				free(buf);
-				return -1;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = 0;
-	*out = buf;
-	*out_len = n;
-	return 0;
-}
-
-static int
-slurp(const char *path, uint8_t **out, size_t *out_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc, e;
-
-	if (fd < 0)
-		return -1;
-	rc = slurp_fd(fd, out, out_len);
-	e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
-
-/* Writes a file atomically (temp, fsync, rename). 0 or -1 with errno. */
-static int
-write_file(const char *path, const uint8_t *buf, size_t len, mode_t mode)
-{
-	char tmp[4200];
-	size_t off = 0;
-	int fd, e;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -1;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto bad;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto bad;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto bad;
-	}
-	if (rename(tmp, path) != 0) {
-		fd = -1;
-		goto bad;
-	}
-	return 0;
-bad:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = e;
-	return -1;
-}
 
 static void
 dir_file(char *out, size_t cap, const char *dir, const char *name)
@@ -349,29 +217,34 @@ get_pin(const struct wallet_ctx *c, char *pin, size_t cap, bool confirm)
 		int fd = open(c->pin_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 		if (fd < 0)
-			return usage_error("cannot open PIN file '%s': %s",
+			return cli_usage_error(PROG,
+			    "cannot open PIN file '%s': %s",
 			    c->pin_file, strerror(errno));
 		if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 			close(fd);
-			return usage_error("PIN file '%s' is not a regular "
+			return cli_usage_error(PROG,
+			    "PIN file '%s' is not a regular "
 			    "file", c->pin_file);
 		}
 		if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 			close(fd);
-			return usage_error("refusing PIN file '%s': mode %04o "
+			return cli_usage_error(PROG,
+			    "refusing PIN file '%s': mode %04o "
 			    "lets group or others read it (chmod 600)",
 			    c->pin_file, (unsigned)(sb.st_mode & 07777));
 		}
-		if (slurp_fd(fd, &buf, &len) != 0) {
+		if (cli_slurp_fd(fd, FILE_MAX, &buf, &len) != 0) {
 			close(fd);
-			return usage_error("cannot read PIN file '%s': %s",
+			return cli_usage_error(PROG,
+			    "cannot read PIN file '%s': %s",
 			    c->pin_file, strerror(errno));
 		}
 		close(fd);
 		if (len >= cap) {
 			explicit_bzero(buf, len);
 			free(buf);
-			return usage_error("PIN file '%s' is too long (at most "
+			return cli_usage_error(PROG,
+			    "PIN file '%s' is too long (at most "
 			    "%d bytes)", c->pin_file, SP_WALLET_PIN_MAX);
 		}
 		memcpy(pin, buf, len + 1);
@@ -380,7 +253,8 @@ get_pin(const struct wallet_ctx *c, char *pin, size_t cap, bool confirm)
 		chomp(pin);
 	} else if (env != NULL && *env != '\0') {
 		if (strlen(env) >= cap)
-			return usage_error("STADSPAS_WALLET_PIN is too long "
+			return cli_usage_error(PROG,
+			    "STADSPAS_WALLET_PIN is too long "
 			    "(at most %d bytes)", SP_WALLET_PIN_MAX);
 		memcpy(pin, env, strlen(env) + 1);
 	} else {
@@ -388,14 +262,15 @@ get_pin(const struct wallet_ctx *c, char *pin, size_t cap, bool confirm)
 
 		if (!isatty(STDIN_FILENO) || tty_pin("wallet PIN: ", pin,
 		    cap) != 0)
-			return usage_error("no PIN: run on a terminal, or give "
+			return cli_usage_error(PROG,
+			    "no PIN: run on a terminal, or give "
 			    "--pin-file FILE or set STADSPAS_WALLET_PIN");
 		if (confirm) {
 			if (tty_pin("wallet PIN again: ", again,
 			    sizeof(again)) != 0 || strcmp(again, pin) != 0) {
 				explicit_bzero(again, sizeof(again));
 				explicit_bzero(pin, cap);
-				return usage_error("the PINs differ");
+				return cli_usage_error(PROG, "the PINs differ");
 			}
 			explicit_bzero(again, sizeof(again));
 		}
@@ -403,7 +278,8 @@ get_pin(const struct wallet_ctx *c, char *pin, size_t cap, bool confirm)
 	n = strlen(pin);
 	if (n < SP_WALLET_PIN_MIN || n > SP_WALLET_PIN_MAX) {
 		explicit_bzero(pin, cap);
-		return usage_error("the PIN must be %d..%d bytes, not %zu",
+		return cli_usage_error(PROG,
+		    "the PIN must be %d..%d bytes, not %zu",
 		    SP_WALLET_PIN_MIN, SP_WALLET_PIN_MAX, n);
 	}
 	return 0;
@@ -440,7 +316,8 @@ store_open(const struct wallet_ctx *c, struct store *s)
 	memset(s, 0, sizeof(*s));
 	rc = sp_wallet_posix_new(&s->posix, c->dir);
 	if (rc != SP_OK)
-		return fail("no wallet in '%s': %s (run 'stadspas wallet "
+		return cli_fail(PROG, CLI_FAIL,
+		    "no wallet in '%s': %s (run 'stadspas wallet "
 		    "init')", c->dir, sp_strerror(rc));
 	sp_wallet_posix_ops(s->posix, &s->ops);
 	s->ops.now = drill_clock;
@@ -456,17 +333,21 @@ store_open(const struct wallet_ctx *c, struct store *s)
 	store_close(s);
 	if (rc == SP_ERR_WALLET_PIN) {
 		if (wait > 0)
-			return fail("wrong PIN; the next attempt is allowed in "
+			return cli_fail(PROG, CLI_FAIL,
+			    "wrong PIN; the next attempt is allowed in "
 			    "%" PRId64 " s", wait);
-		return fail("wrong PIN");
+		return cli_fail(PROG, CLI_FAIL, "wrong PIN");
 	}
 	if (rc == SP_ERR_WALLET_LOCKED)
-		return fail("wallet locked after too many wrong PINs: try "
+		return cli_fail(PROG, CLI_FAIL,
+		    "wallet locked after too many wrong PINs: try "
 		    "again in %" PRId64 " s", wait);
 	if (rc == SP_ERR_WALLET_NO_STORE)
-		return fail("no wallet in '%s' (run 'stadspas wallet init')",
+		return cli_fail(PROG, CLI_FAIL,
+		    "no wallet in '%s' (run 'stadspas wallet init')",
 		    c->dir);
-	return fail("cannot open the wallet in '%s': %s", c->dir,
+	return cli_fail(PROG, CLI_FAIL,
+	    "cannot open the wallet in '%s': %s", c->dir,
 	    sp_strerror(rc));
 }
 
@@ -512,7 +393,8 @@ http(const struct wallet_ctx *c, const char *method, const char *path,
 
 		fprintf(stderr, PROG ": the issuer refused %s %s (HTTP %d): "
 		    "%s: %s\n", method, path, resp->status,
-		    tok != NULL ? tok : "?", msg != NULL ? msg : "(no message)");
+		    tok != NULL ? tok : "?",
+		    msg != NULL ? msg : "(no message)");
 		if (c->json)
 			printf("{\"ok\": false, \"http\": %d, \"error\": "
 			    "\"%s\"}\n", resp->status,
@@ -539,18 +421,19 @@ fetch_keys(const struct wallet_ctx *c, uint8_t **keys, size_t *keys_len)
 		return rc;
 	if (resp.body_len == 0) {
 		cli_http_resp_free(&resp);
-		return fail("the issuer sent an empty key set");
+		return cli_fail(PROG, CLI_FAIL,
+		    "the issuer sent an empty key set");
 	}
 	*keys = malloc(resp.body_len);
 	if (*keys == NULL) {
 		cli_http_resp_free(&resp);
-		return fail("out of memory");
+		return cli_fail(PROG, CLI_FAIL, "out of memory");
 	}
 	memcpy(*keys, resp.body, resp.body_len);
 	*keys_len = resp.body_len;
 	cli_http_resp_free(&resp);
 	dir_file(path, sizeof(path), c->dir, KEYS_FILE);
-	if (write_file(path, *keys, *keys_len, 0644) != 0)
+	if (cli_write_atomic(path, *keys, *keys_len, 0644) != 0)
 		fprintf(stderr, PROG ": warning: cannot save '%s': %s\n", path,
 		    strerror(errno));
 	return CLI_OK;
@@ -616,11 +499,11 @@ do_init(const struct wallet_ctx *c)
 	int rc;
 
 	if (mkdir(c->dir, 0700) != 0 && errno != EEXIST)
-		return usage_error("cannot create '%s': %s", c->dir,
+		return cli_usage_error(PROG, "cannot create '%s': %s", c->dir,
 		    strerror(errno));
 	rc = sp_wallet_posix_new(&posix, c->dir);
 	if (rc != SP_OK)
-		return usage_error("cannot use '%s': %s", c->dir,
+		return cli_usage_error(PROG, "cannot use '%s': %s", c->dir,
 		    sp_strerror(rc));
 	sp_wallet_posix_ops(posix, &ops);
 	rc = get_pin(c, pin, sizeof(pin), true);
@@ -633,9 +516,11 @@ do_init(const struct wallet_ctx *c)
 	sp_wallet_free(&w);
 	sp_wallet_posix_free(&posix);
 	if (rc == SP_ERR_WALLET_EXISTS)
-		return fail("there is already a wallet in '%s'", c->dir);
+		return cli_fail(PROG, CLI_FAIL,
+		    "there is already a wallet in '%s'", c->dir);
 	if (rc != SP_OK)
-		return fail("cannot create the wallet in '%s': %s", c->dir,
+		return cli_fail(PROG, CLI_FAIL,
+		    "cannot create the wallet in '%s': %s", c->dir,
 		    sp_strerror(rc));
 	if (c->json) {
 		json_t *o = json_pack("{s:b, s:s}", "ok", 1, "dir", c->dir);
@@ -660,11 +545,12 @@ do_enrol(const struct wallet_ctx *c)
 	int rc;
 
 	if (c->url == NULL)
-		return usage_error("enrol needs --url URL");
+		return cli_usage_error(PROG, "enrol needs --url URL");
 	if (c->code == NULL)
-		return usage_error("enrol needs --code CODE");
+		return cli_usage_error(PROG, "enrol needs --code CODE");
 	if (strlen(c->code) > 32)
-		return usage_error("bad --code '%s': at most 32 characters",
+		return cli_usage_error(PROG,
+		    "bad --code '%s': at most 32 characters",
 		    c->code);
 	rc = store_open(c, &s);
 	if (rc != 0)
@@ -679,7 +565,8 @@ do_enrol(const struct wallet_ctx *c)
 	    resp.body_len, NULL);
 	cli_http_resp_free(&resp);
 	if (rc != SP_OK) {
-		rc = fail("cannot build the request: %s", sp_strerror(rc));
+		rc = cli_fail(PROG, CLI_FAIL,
+		    "cannot build the request: %s", sp_strerror(rc));
 		goto out;
 	}
 	rc = http(c, "POST", "/wallet/credential", body, &resp);
@@ -693,7 +580,8 @@ do_enrol(const struct wallet_ctx *c)
 	cli_http_resp_free(&resp);
 	if (rc != SP_OK) {
 		sp_wallet_issuance_cancel(s.w);
-		rc = fail("the issued passes were not accepted (nothing was "
+		rc = cli_fail(PROG, CLI_FAIL,
+		    "the issued passes were not accepted (nothing was "
 		    "stored): %s (%s)", sp_strerror(rc), sp_errtoken(rc));
 		goto out;
 	}
@@ -785,18 +673,6 @@ do_list(const struct wallet_ctx *c)
 	return CLI_OK;
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Refuses a catalogue older than the newest one seen (a rollback would
  * bring back withdrawn offers); remembers the newest in DIR. */
 static int
@@ -808,19 +684,20 @@ check_version(const struct wallet_ctx *c, struct sp_wallet_catalogue **cat)
 	char path[4200], num[32];
 
 	dir_file(path, sizeof(path), c->dir, CATVER_FILE);
-	if (slurp(path, &buf, &len) == 0) {
+	if (cli_slurp(path, FILE_MAX, &buf, &len) == 0) {
 		seen = strtoull((const char *)buf, NULL, 10);
 		free(buf);
 	}
 	if (v < seen) {
 		sp_wallet_catalogue_free(cat);
-		return fail("refusing offers catalogue version %" PRIu64 ": "
+		return cli_fail(PROG, CLI_FAIL,
+		    "refusing offers catalogue version %" PRIu64 ": "
 		    "version %" PRIu64 " was seen before (a rollback)", v,
 		    seen);
 	}
 	if (v > seen) {
 		snprintf(num, sizeof(num), "%" PRIu64 "\n", v);
-		if (write_file(path, (const uint8_t *)num, strlen(num),
+		if (cli_write_atomic(path, (const uint8_t *)num, strlen(num),
 		    0644) != 0)
 			fprintf(stderr, PROG ": warning: cannot save '%s': "
 			    "%s\n", path, strerror(errno));
@@ -844,15 +721,17 @@ load_catalogue(const struct wallet_ctx *c, struct sp_wallet_catalogue **cat)
 			return rc;
 	} else {
 		dir_file(path, sizeof(path), c->dir, KEYS_FILE);
-		if (slurp(path, &keys, &keys_len) != 0)
-			return usage_error("no issuer keys in '%s' (%s): "
+		if (cli_slurp(path, FILE_MAX, &keys, &keys_len) != 0)
+			return cli_usage_error(PROG,
+			    "no issuer keys in '%s' (%s): "
 			    "give --url URL or enrol first", path,
 			    strerror(errno));
 	}
 	if (c->catalogue != NULL) {
-		if (slurp(c->catalogue, &buf, &len) != 0) {
+		if (cli_slurp(c->catalogue, FILE_MAX, &buf, &len) != 0) {
 			free(keys);
-			return usage_error("cannot read catalogue '%s': %s",
+			return cli_usage_error(PROG,
+			    "cannot read catalogue '%s': %s",
 			    c->catalogue, strerror(errno));
 		}
 	} else {
@@ -870,36 +749,20 @@ load_catalogue(const struct wallet_ctx *c, struct sp_wallet_catalogue **cat)
 		cli_http_resp_free(&resp);
 		if (buf == NULL) {
 			free(keys);
-			return fail("out of memory");
+			return cli_fail(PROG, CLI_FAIL, "out of memory");
 		}
 	}
 	rc = sp_wallet_catalogue_new(cat, buf, len, keys, keys_len);
 	free(buf);
 	free(keys);
 	if (rc != SP_OK)
-		return fail("the offers catalogue%s%s%s does not check out: "
+		return cli_fail(PROG, CLI_FAIL,
+		    "the offers catalogue%s%s%s does not check out: "
 		    "%s (%s)", c->catalogue != NULL ? " '" : "",
 		    c->catalogue != NULL ? c->catalogue : "",
 		    c->catalogue != NULL ? "'" : "", sp_strerror(rc),
 		    sp_errtoken(rc));
 	return check_version(c, cat);
-}
-
-static int
-parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
-    uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < min ||
-	    v > max)
-		return usage_error("bad %s '%s': want an integer %" PRIu64
-		    "..%" PRIu64, opt, s, min, max);
-	*out = v;
-	return 0;
 }
 
 static int
@@ -913,49 +776,47 @@ do_present(const struct wallet_ctx *c)
 	uint32_t pass_id;
 	struct store s;
 	char *qr = NULL, *text = NULL;
+	long long num;
 	int rc;
 
 	memset(&opts, 0, sizeof(opts));
 	if (c->offer == NULL)
-		return usage_error("present needs --offer ID");
-	if (parse_u64("--offer", c->offer, 1, UINT64_MAX, &offer_id) != 0)
-		return CLI_USAGE;
-	if (c->pass != NULL && parse_u64("--pass", c->pass, 1, UINT32_MAX,
-	    &pass_arg) != 0)
-		return CLI_USAGE;
+		return cli_usage_error(PROG, "present needs --offer ID");
+	if ((rc = cli_parse_int(PROG, "--offer", c->offer, 1, INT64_MAX,
+	    &num)) != CLI_OK)
+		return rc;
+	offer_id = (uint64_t)num;
+	if (c->pass != NULL) {
+		if ((rc = cli_parse_int(PROG, "--pass", c->pass, 1, UINT32_MAX,
+		    &num)) != CLI_OK)
+			return rc;
+		pass_arg = (uint64_t)num;
+	}
 	if (c->now != NULL) {
-		uint64_t t;
-
-		if (parse_u64("--now", c->now, 1, INT64_MAX / 2, &t) != 0)
-			return CLI_USAGE;
-		drill_now = (int64_t)t;
+		if ((rc = cli_parse_int(PROG, "--now", c->now, 1,
+		    INT64_MAX / 2, &num)) != CLI_OK)
+			return rc;
+		drill_now = (int64_t)num;
 	}
 	if (c->url == NULL && c->catalogue == NULL)
-		return usage_error("present needs --url URL or --catalogue "
+		return cli_usage_error(PROG,
+		    "present needs --url URL or --catalogue "
 		    "FILE");
 	if (c->audience != NULL) {
 		if (strlen(c->audience) == 0 || strlen(c->audience) > 64)
-			return usage_error("bad --audience '%s': 1..64 bytes",
+			return cli_usage_error(PROG,
+			    "bad --audience '%s': 1..64 bytes",
 			    c->audience);
 		opts.audience = c->audience;
 	}
 	if (c->nonce != NULL) {
-		size_t i, n = strlen(c->nonce);
+		size_t n;
 
-		if (n == 0 || n % 2 != 0 || n > 64)
-			return usage_error("bad --nonce '%s': want 1..32 bytes "
-			    "as hex", c->nonce);
-		for (i = 0; i < n; i += 2) {
-			int hi = hexval(c->nonce[i]), lo = hexval(c->nonce[i +
-			    1]);
-
-			if (hi < 0 || lo < 0)
-				return usage_error("bad --nonce '%s': not hex",
-				    c->nonce);
-			nonce[i / 2] = (uint8_t)(hi << 4 | lo);
-		}
+		if (cli_unhex(nonce, sizeof(nonce), &n, c->nonce) != 0)
+			return cli_usage_error(PROG, "bad --nonce '%s': want "
+			    "1..32 bytes as hex", c->nonce);
 		opts.nonce = nonce;
-		opts.nonce_len = n / 2;
+		opts.nonce_len = n;
 	}
 	rc = store_open(c, &s);
 	if (rc != 0)
@@ -965,7 +826,8 @@ do_present(const struct wallet_ctx *c)
 		goto out;
 	rc = sp_wallet_catalogue_offer(cat, &offer, offer_id);
 	if (rc != SP_OK) {
-		rc = fail("no offer '%s' in the catalogue (version %" PRIu64
+		rc = cli_fail(PROG, CLI_FAIL,
+		    "no offer '%s' in the catalogue (version %" PRIu64
 		    ")", c->offer, sp_wallet_catalogue_version(cat));
 		goto out;
 	}
@@ -973,7 +835,8 @@ do_present(const struct wallet_ctx *c)
 		pass_id = (uint32_t)pass_arg;
 	} else {
 		if (sp_wallet_pass_count(s.w) == 0) {
-			rc = fail("no passes in the wallet (run 'stadspas "
+			rc = cli_fail(PROG, CLI_FAIL,
+			    "no passes in the wallet (run 'stadspas "
 			    "wallet enrol')");
 			goto out;
 		}
@@ -982,10 +845,12 @@ do_present(const struct wallet_ctx *c)
 	rc = sp_wallet_present(s.w, &qr, pass_id, &offer, &opts);
 	if (rc != SP_OK) {
 		if (rc == SP_ERR_WALLET_NO_PASS)
-			rc = fail("no pass '%" PRIu32 "' in the wallet",
+			rc = cli_fail(PROG, CLI_FAIL,
+			    "no pass '%" PRIu32 "' in the wallet",
 			    pass_id);
 		else
-			rc = fail("cannot present pass %" PRIu32 " for offer %"
+			rc = cli_fail(PROG, CLI_FAIL,
+			    "cannot present pass %" PRIu32 " for offer %"
 			    PRIu64 ": %s (%s)", pass_id, offer_id,
 			    sp_strerror(rc), sp_errtoken(rc));
 		goto out;
@@ -996,15 +861,17 @@ do_present(const struct wallet_ctx *c)
 
 		rc = sp_wallet_qr_png(&png, &png_len, qr, 0);
 		if (rc != SP_OK) {
-			rc = fail("cannot render the PNG: %s",
+			rc = cli_fail(PROG, CLI_FAIL,
+			    "cannot render the PNG: %s",
 			    sp_strerror(rc));
 			goto out;
 		}
-		if (write_file(c->png, png, png_len, 0644) != 0) {
+		if (cli_write_atomic(c->png, png, png_len, 0644) != 0) {
 			int e = errno;
 
 			sp_wallet_bytes_free(png, png_len);
-			rc = usage_error("cannot write '%s': %s", c->png,
+			rc = cli_usage_error(PROG,
+			    "cannot write '%s': %s", c->png,
 			    strerror(e));
 			goto out;
 		}
@@ -1049,7 +916,8 @@ do_history(const struct wallet_ctx *c)
 	rc = sp_wallet_history_json(s.w, &js);
 	store_close(&s);
 	if (rc != SP_OK)
-		return fail("cannot read the history: %s", sp_strerror(rc));
+		return cli_fail(PROG, CLI_FAIL,
+		    "cannot read the history: %s", sp_strerror(rc));
 	arr = json_loads(js, 0, NULL);
 	sp_wallet_str_free(js);
 	if (c->json) {
@@ -1147,10 +1015,11 @@ cmd_wallet(int argc, char **argv)
 	while ((idx = -1, ch = getopt_long(argc, argv, "+:h", opts_all,
 	    &idx)) != -1) {
 		if (ch == ':')
-			return usage_error("option '%s' needs an argument",
+			return cli_usage_error(PROG,
+			    "option '%s' needs an argument",
 			    argv[optind - 1]);
 		if (ch == '?')
-			return usage_error("unknown option '%s'",
+			return cli_usage_error(PROG, "unknown option '%s'",
 			    argv[optind - 1]);
 		if (ch == O_HELP) {
 			fputs(wallet_help, stdout);
@@ -1161,16 +1030,18 @@ cmd_wallet(int argc, char **argv)
 		else if (ch == O_DIR)
 			c.dir = optarg;
 		else
-			return usage_error("option '--%s' goes after the "
+			return cli_usage_error(PROG,
+			    "option '--%s' goes after the "
 			    "subcommand", idx >= 0 ? opts_all[idx].name : "?");
 	}
 	if (optind >= argc)
-		return usage_error("missing subcommand");
+		return cli_usage_error(PROG, "missing subcommand");
 	for (k = 0; k < NSUBS; k++)
 		if (strcmp(argv[optind], subs[k].name) == 0)
 			sub = &subs[k];
 	if (sub == NULL)
-		return usage_error("unknown subcommand '%s'", argv[optind]);
+		return cli_usage_error(PROG,
+		    "unknown subcommand '%s'", argv[optind]);
 	argc -= optind;
 	argv += optind;
 	optind = 0;
@@ -1179,10 +1050,11 @@ cmd_wallet(int argc, char **argv)
 		bool ok = false;
 
 		if (ch == ':')
-			return usage_error("option '%s' needs an argument",
+			return cli_usage_error(PROG,
+			    "option '%s' needs an argument",
 			    argv[optind - 1]);
 		if (ch == '?')
-			return usage_error("unknown option '%s'",
+			return cli_usage_error(PROG, "unknown option '%s'",
 			    argv[optind - 1]);
 		if (ch == O_HELP) {
 			fputs(sub->help, stdout);
@@ -1196,7 +1068,8 @@ cmd_wallet(int argc, char **argv)
 			if (sub->allowed[i] == ch)
 				ok = true;
 		if (!ok)
-			return usage_error("option '--%s' does not apply to "
+			return cli_usage_error(PROG,
+			    "option '--%s' does not apply to "
 			    "'%s'", idx >= 0 ? opts_all[idx].name : "?",
 			    sub->name);
 		switch (ch) {
@@ -1215,9 +1088,11 @@ cmd_wallet(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(PROG,
+		    "unexpected argument '%s'", argv[optind]);
 	if (c.url != NULL && strncmp(c.url, "https://", 8) != 0)
-		return usage_error("bad --url '%s': want https://HOST[:PORT]",
+		return cli_usage_error(PROG,
+		    "bad --url '%s': want https://HOST[:PORT]",
 		    c.url);
 	return sub->run(&c);
 }
