@@ -253,17 +253,39 @@ resident_json(struct iss_app *a, const struct iss_resident *res,
 	return o;
 }
 
+struct read_ctx {
+	uint64_t resident;
+	int64_t now;
+	const char *who;
+};
+
+/* Reading a resident shows personal data: audited like a change. */
+static void
+read_txn(struct reg_txn *t, void *vctx)
+{
+	const struct read_ctx *rc = vctx;
+	char target[ISS_TARGET_MAX + 1];
+
+	resident_target(target, rc->resident);
+	iss_store_audit(t, rc->now, rc->who, "resident.read", target);
+}
+
 int
 iss_admin_resident_get(struct iss_app *a, const struct iss_call *c,
     struct iss_resp *resp)
 {
 	struct iss_resident res;
 	struct iss_copies *cp;
+	struct read_ctx rc = { .now = c->req->now, .who = c->who };
 	int r;
 
 	if ((cp = calloc(1, sizeof(*cp))) == NULL)
 		return SP_ERR_NOMEM;
-	if ((r = resident_load(a, c, &res, cp, resp)) == SP_OK)
+	if ((r = resident_load(a, c, &res, cp, resp)) == SP_OK) {
+		rc.resident = res.id;
+		r = reg_db_write(&a->db, read_txn, &rc);
+	}
+	if (r == SP_OK)
 		r = iss_json_reply(resp, 200, resident_json(a, &res, cp));
 	sodium_memzero(&res, sizeof(res));
 	free(cp);

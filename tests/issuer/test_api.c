@@ -887,6 +887,17 @@ test_enrolment(struct env *e, struct flow *f)
 	CHECK(strcmp(json_string_value(json_object_get(json_array_get(
 	    json_object_get(R.j, "passes"), 0), "status")), "valid") == 0);
 	CHECK(get(e, "/admin/residents/r77", NULL, e->admin) == 404);
+	/* Reading a resident is audited (who, target); a miss is not. */
+	CHECK(get(e, "/admin/audit", "after=0&limit=1000", e->admin) == 200);
+	{
+		json_t *en = json_object_get(R.j, "entries");
+		json_t *x = json_array_get(en, json_array_size(en) - 1);
+
+		CHECK(x != NULL && strcmp(json_string_value(json_object_get(x,
+		    "action")), "resident.read") == 0 &&
+		    strcmp(json_string_value(json_object_get(x, "target")),
+		    "r1") == 0);
+	}
 	/* A used code is gone; so is the wallet's second attempt. */
 	CHECK(enrol(e, &f->w, f->code, "198.51.100.21") == 410 &&
 	    is_error(410, "gone"));
