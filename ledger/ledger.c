@@ -34,6 +34,10 @@ struct sp_ledger {
 	uint8_t cose[128];		/* the till's public COSE_Key */
 	size_t cose_len;
 	uint8_t genesis[LREC_HASH_LEN];
+	/* The entry this handle last appended, and the head after it. */
+	uint64_t last_seq;
+	uint8_t last_head[LREC_HASH_LEN];
+	struct sp_buf last;
 };
 
 /* ---- Meta ------------------------------------------------------------- */
@@ -85,6 +89,8 @@ entry_head(struct lrec *rec, uint8_t head[LREC_HASH_LEN],
  * The newest seq and the chain head after it, from the newest record
  * (the genesis head for an empty ledger): not stored apart, so that a
  * redemption writes no meta. The record's countersignature covers it.
+ * If the newest entry is byte for byte the one this handle appended
+ * last (another process may have appended since), its head is known.
  */
 static void
 head_get(struct sp_ledger *l, struct ltxn *t, uint64_t *seq,
@@ -97,6 +103,12 @@ head_get(struct sp_ledger *l, struct ltxn *t, uint64_t *seq,
 	*seq = 0;
 	if (!ltxn_last(t, LDB_RECORDS, &k, &kl, &v, &vl)) {
 		memcpy(head, l->genesis, LREC_HASH_LEN);
+		return;
+	}
+	if (kl == 8 && l->last_seq != 0 && lkey_get_be64(k) == l->last_seq &&
+	    vl == l->last.len && memcmp(v, l->last.ptr, vl) == 0) {
+		*seq = l->last_seq;
+		memcpy(head, l->last_head, LREC_HASH_LEN);
 		return;
 	}
 	if (kl != 8 || entry_head(&rec, head, v, vl) != SP_OK ||
@@ -173,6 +185,7 @@ ledger_open_mapsize(struct sp_ledger **out, const char *dir,
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return SP_ERR_NOMEM;
 	memcpy(l->provider, provider_id, plen);
+	sp_buf_init(&l->last);
 	l->key = till_key;
 	l->cose_len = sizeof(l->cose);
 	if ((r = sp_key_public_cose(till_key, l->cose, &l->cose_len)) !=
@@ -201,6 +214,7 @@ sp_ledger_close(struct sp_ledger **lp)
 	if (lp == NULL || *lp == NULL)
 		return;
 	lstore_close(&(*lp)->st);
+	sp_buf_clear(&(*lp)->last);
 	free(*lp);
 	*lp = NULL;
 }
@@ -327,6 +341,18 @@ redeem_txn(struct ltxn *t, struct redeem *x)
 	x->rc.time = x->now;
 }
 
+/* Keeps the entry just committed for head_get (swapped, not copied). */
+static void
+last_keep(struct sp_ledger *l, struct redeem *x)
+{
+	struct sp_buf b = l->last;
+
+	l->last = x->entry;
+	x->entry = b;
+	l->last_seq = x->rc.seq;
+	memcpy(l->last_head, x->rc.head, LREC_HASH_LEN);
+}
+
 int
 sp_ledger_redeem(struct sp_ledger *l, struct sp_verdict *vd, int64_t now,
     struct sp_receipt *out)
@@ -353,6 +379,7 @@ sp_ledger_redeem(struct sp_ledger *l, struct sp_verdict *vd, int64_t now,
 		goto done;
 	}
 	*out = x.rc;
+	last_keep(l, &x);
 done:
 	sp_buf_clear(&x.entry);
 	return r;
