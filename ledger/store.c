@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -23,6 +24,8 @@
 
 #define DB_NAME "ledger"
 #define PKEY_MAX 512		/* LMDB's default maximum key size + 1 */
+#define GROW_LOW ((off_t)256 << 10)	/* zeroed room below which ... */
+#define GROW_CHUNK ((off_t)1 << 20)	/* ... the file grows by this */
 
 /* Key prefixes in key order: meta and usage adjacent, records last. */
 static const uint8_t prefix[LDB_COUNT] = {
@@ -200,6 +203,49 @@ lstore_close(struct lstore *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * Keeps zeroed room after the last page of data.mdb. LMDB writes new
+ * pages past the end of the file; every such write changes the file's
+ * size and block map, and the commit's fdatasync then waits for a
+ * journal commit as well as for the data. Redemptions grow the file by
+ * a page every few commits, so this cost would be paid often: writing
+ * zeros a chunk at a time pays it once per chunk (with the next
+ * commit's sync). Only in a write transaction: LMDB's writer mutex is
+ * held, so no other process writes pages; committed pages all lie
+ * before the old end of the file, which is where the zeros start.
+ * Best effort: on error LMDB simply extends the file itself.
+ */
+static void
+grow(struct lstore *s)
+{
+	static const uint8_t zero[65536];
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fs;
+	off_t used, want, at;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) != MDB_SUCCESS ||
+	    mdb_env_info(s->env, &info) != MDB_SUCCESS ||
+	    mdb_env_stat(s->env, &st) != MDB_SUCCESS || fstat(fd, &fs) != 0)
+		return;
+	used = (off_t)(info.me_last_pgno + 1) * (off_t)st.ms_psize;
+	if (fs.st_size >= used + GROW_LOW)
+		return;
+	want = used + GROW_CHUNK;
+	if (want > (off_t)info.me_mapsize)
+		want = (off_t)info.me_mapsize;
+	for (at = fs.st_size; at < want; ) {
+		size_t n = want - at < (off_t)sizeof(zero) ?
+		    (size_t)(want - at) : sizeof(zero);
+		ssize_t w = pwrite(fd, zero, n, at);
+
+		if (w <= 0)
+			return;
+		at += w;
+	}
+}
+
 void
 ltxn_begin(struct lstore *s, struct ltxn *t, bool rw)
 {
@@ -218,6 +264,8 @@ ltxn_begin(struct lstore *s, struct ltxn *t, bool rw)
 		return;
 	}
 	s->in_txn = true;
+	if (rw)
+		grow(s);
 }
 
 void
