@@ -54,7 +54,9 @@ struct ltxn {
 int lstore_open(struct lstore *s, const char *dir, size_t mapsize);
 void lstore_close(struct lstore *s);
 
-/* Adopts another process's larger map (MDB_MAP_RESIZED) and retries. */
+/* Adopts another process's larger map (MDB_MAP_RESIZED) and retries. A
+ * write transaction also keeps zeroed room after the last page of
+ * data.mdb (store.c: grow), so that commits do not extend the file. */
 void ltxn_begin(struct lstore *s, struct ltxn *t, bool rw);
 void ltxn_abort(struct ltxn *t);
 /* Commits durably if t->ret is SP_OK, else aborts; returns the result. */
