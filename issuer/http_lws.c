@@ -52,6 +52,7 @@
 #define INM_MAX 256		/* longer If-None-Match: ignored */
 #define PEER_MAX 64
 #define CHUNK 8192		/* body bytes per write (h2 frames: 16 KiB) */
+#define TX_PACKET (2 * CHUNK)	/* most lws sends in one go (protocol) */
 /*
  * An oversized body is read and thrown away up to this many bytes, so the
  * 413 reaches the client on a connection it can keep using; past it (or
@@ -735,6 +736,40 @@ sess_complete(struct iss_server *s, struct lws *wsi, struct sess *p)
 	return 0;
 }
 
+/*
+ * True while lws still holds bytes of an earlier write for this
+ * connection. lws 4.1 sends at most tx_packet_size bytes per write and
+ * keeps the rest (or what the socket refused) on the network connection,
+ * which for h2 is not the stream's wsi; it flushes that itself when the
+ * socket is writable. Writing more, or ending an h2 stream, before it is
+ * flushed loses the rest: the client gets a DATA frame cut short and
+ * waits for the missing bytes forever.
+ */
+static bool
+tx_pending(struct lws *wsi)
+{
+	struct lws *nwsi = lws_get_network_wsi(wsi);
+
+	return lws_partial_buffered(wsi) ||
+	    (nwsi != NULL && lws_partial_buffered(nwsi));
+}
+
+/*
+ * Body bytes to put in the next write: at most CHUNK, and over h2 at most
+ * the peer's flow-control window (0: wait for its WINDOW_UPDATE, after
+ * which lws calls us writable again).
+ */
+static size_t
+tx_budget(struct lws *wsi, size_t left)
+{
+	lws_fileofs_t allow = lws_get_peer_write_allowance(wsi);
+	size_t n = left < CHUNK ? left : CHUNK;
+
+	if (allow >= 0 && (uint64_t)allow < n)
+		n = (size_t)allow;
+	return n;
+}
+
 static int
 on_http_writeable(struct iss_server *s, struct lws *wsi, struct sess *p)
 {
@@ -745,6 +780,10 @@ on_http_writeable(struct iss_server *s, struct lws *wsi, struct sess *p)
 
 	if (!p->active || !p->resp_ready)
 		return 0;
+	if (tx_pending(wsi)) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
 	if (!p->headers_sent) {
 		r = write_headers(s, wsi, p);
 		if (r < 0)
@@ -754,8 +793,11 @@ on_http_writeable(struct iss_server *s, struct lws *wsi, struct sess *p)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
+	if (p->sent == p->resp.body.len)
+		return sess_complete(s, wsi, p);
 	left = p->resp.body.len - p->sent;
-	n = left < CHUNK ? left : CHUNK;
+	if ((n = tx_budget(wsi, left)) == 0)
+		return 0;	/* no window: lws wakes us on WINDOW_UPDATE */
 	final = n == left;
 	memcpy(buf + LWS_PRE, p->resp.body.ptr + p->sent, n);
 	r = lws_write(wsi, buf + LWS_PRE, n,
@@ -763,8 +805,9 @@ on_http_writeable(struct iss_server *s, struct lws *wsi, struct sess *p)
 	if (r < 0 || (size_t)r != n)
 		return -1;
 	p->sent += n;
-	if (final)
+	if (final && !tx_pending(wsi))
 		return sess_complete(s, wsi, p);
+	/* more to send, or the last bytes still sit in lws */
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -1074,6 +1117,10 @@ static const struct lws_protocols protocols[] = {
 		.callback = cb_main,
 		.per_session_data_size = sizeof(struct sess),
 		.rx_buffer_size = 0,
+		/* one send per write of ours (else lws sends 4 KiB pieces
+		 * and buffers the rest): a body chunk, its h2 frame header
+		 * and TLS record overhead */
+		.tx_packet_size = TX_PACKET,
 	},
 	{
 		.name = PROTO_WS,

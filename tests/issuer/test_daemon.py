@@ -844,6 +844,145 @@ def test_h2(d):
     check(r.stdout == '1.1', 'HTTP/1.1 still offered')
 
 
+
+def h2_frame(ftype, flags, sid, payload=b''):
+    return (struct.pack('>I', len(payload))[1:] + bytes([ftype, flags]) +
+            struct.pack('>I', sid) + payload)
+
+
+def h2_ok(block):
+    """The HPACK block starts with :status 200: indexed (0x88), a literal
+    "200" under static name index 8, or a literal with the name spelt out
+    (what lws 4.1 sends), none Huffman-coded."""
+    if block is None:
+        return False
+    return (block[:1] == b'\x88' or
+            (block[:1] in (b'\x08', b'\x18', b'\x48') and
+             block[1:5] == b'\x03200') or
+            (block[:1] in (b'\x00', b'\x10', b'\x40') and
+             block[1:13] == b'\x07:status\x03200'))
+
+
+def h2_get(d, path, window, timeout=30):
+    """GET path over h2 with our own tiny client: the stream window is
+    `window` bytes and is only reopened (WINDOW_UPDATE) once the server
+    has used all of it, so it has to wait for credit. Returns (the
+    response header block, body, error or None)."""
+    ctx = ssl.create_default_context(cafile=d.cert)
+    ctx.set_alpn_protocols(['h2'])
+    raw = socket.create_connection(('127.0.0.1', d.port), timeout=timeout)
+    s = ctx.wrap_socket(raw, server_hostname='127.0.0.1')
+    buf, body, status = b'', b'', None
+    try:
+        if s.selected_alpn_protocol() != 'h2':
+            return None, b'', 'ALPN did not select h2'
+        auth = ('127.0.0.1:%d' % d.port).encode()
+        hdrs = (b'\x82\x87' + b'\x04' + bytes([len(path)]) +
+                path.encode() + b'\x01' + bytes([len(auth)]) + auth)
+        s.sendall(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' +
+                  h2_frame(4, 0, 0, struct.pack('>HI', 4, window)) +
+                  h2_frame(1, 5, 1, hdrs))
+        unacked = 0
+        while True:
+            while len(buf) < 9 or len(buf) < 9 + int.from_bytes(buf[:3],
+                                                                'big'):
+                more = s.recv(65536)
+                if not more:
+                    return status, body, 'connection closed'
+                buf += more
+            n = int.from_bytes(buf[:3], 'big')
+            ftype, flags = buf[3], buf[4]
+            pl, buf = buf[9:9 + n], buf[9 + n:]
+            if ftype == 4 and not flags & 1:
+                s.sendall(h2_frame(4, 1, 0))            # SETTINGS ack
+            elif ftype == 6 and not flags & 1:
+                s.sendall(h2_frame(6, 1, 0, pl))        # PING ack
+            elif ftype == 1:
+                status = pl
+                if flags & 1:
+                    return status, body, None
+            elif ftype == 0:
+                body += pl
+                unacked += len(pl)
+                if flags & 1:
+                    return status, body, None
+                if unacked >= window:
+                    inc = struct.pack('>I', unacked)
+                    s.sendall(h2_frame(8, 0, 0, inc) + h2_frame(8, 0, 1, inc))
+                    unacked = 0
+            elif ftype in (3, 7):
+                return status, body, 'RST_STREAM/GOAWAY %r' % pl
+    except OSError as e:
+        return status, body, repr(e)
+    finally:
+        s.close()
+
+
+def test_big_bodies(d, tmp):
+    """Bodies far over the 4 KiB lws sends at once and over the peer's
+    h2 window arrive whole, the same over HTTP/1.1 and h2."""
+    log('large bodies over HTTP/1.1 and h2 (catalogue > 64 KiB)')
+    till = os.path.join(tmp, 'till-big')
+    os.mkdir(till)
+    walletkit('keygen', till, 1)
+    r = d.post('/admin/providers', {'name': 'Bibliotheek Groot',
+                                    'till_keys': [proofs(till, '00' * 32,
+                                                         'x')[0]['key']]},
+               token=d.token)
+    if not check(r.status == 201, 'provider for the big catalogue'):
+        return
+    prov = r.json['provider']
+    c = d.conn()
+    for i in range(600):
+        r = d.post('/admin/offers', {
+            'provider': prov, 'title': ('Aanbod %04d ' % i).ljust(128, 'x'),
+            'category': 'cultuur', 'requires': ['pass_no', 'birth_year'],
+            'amount_cents': 100 + i}, token=d.token, conn=c)
+        if not check(r.status == 201, 'offer %d for the big catalogue' % i):
+            c.close()
+            return
+    c.close()
+    r = d.post('/admin/catalogue/publish', {}, token=d.token)
+    check(r.status == 200, 'publish the big catalogue')
+    big = d.get('/registry/offers')
+    check(big.status == 200 and len(big.body) > 64 * 1024 and
+          int(big.headers['content-length']) == len(big.body),
+          'catalogue over 64 KiB over HTTP/1.1: %d bytes' % len(big.body))
+    snap = d.get('/registry/1/snapshot')
+    check(snap.status == 200 and len(snap.body) > 4096,
+          'snapshot over 4 KiB over HTTP/1.1: %d bytes' % len(snap.body))
+    curl = shutil.which('curl')
+    feats = subprocess.run([curl, '-V'], capture_output=True, text=True,
+                           timeout=60).stdout if curl else ''
+    base = 'https://127.0.0.1:%d' % d.port
+    for what, want in (('/registry/offers', big.body),
+                       ('/registry/1/snapshot', snap.body)):
+        for ver, flag in (('1.1', '--http1.1'), ('2', '--http2')):
+            if ver == '2' and ' HTTP2' not in feats:
+                print('SKIP: curl without HTTP2; h2 bodies not checked')
+                continue
+            if curl is None:
+                continue
+            out = os.path.join(tmp, 'big.out')
+            r = subprocess.run([curl, flag, '-sS', '--cacert', d.cert,
+                                '-m', '30', base + what, '-o', out, '-w',
+                                '%{http_version} %{http_code}'],
+                               capture_output=True, text=True, timeout=60)
+            with open(out, 'rb') as f:
+                got = f.read()
+            check(r.returncode == 0 and r.stdout == ver + ' 200' and
+                  got == want, 'curl %s %s: rc %d, %r, %d of %d bytes, '
+                  'same bytes: %s' % (flag, what, r.returncode, r.stdout,
+                                      len(got), len(want), got == want))
+    # our own h2 client: a 16 KiB stream window the server must respect
+    for what, want in (('/registry/offers', big.body),
+                       ('/registry/1/snapshot', snap.body)):
+        status, got, err = h2_get(d, what, 16384)
+        check(err is None and h2_ok(status) and got == want,
+              'h2 with a 16 KiB window %s: %s, %d of %d bytes' %
+              (what, err, len(got), len(want)))
+    check(d.get('/healthz').status == 200, 'daemon fine after big bodies')
+
 def test_logs(d):
     log('log lines: one per request, no secrets or personal data')
     lines = d.snapshot()
@@ -1172,6 +1311,7 @@ def main():
         test_caching(d)
         test_stream(d, st)
         test_h2(d)
+        test_big_bodies(d, tmp)
         test_logs(d)
         test_code_expiry_end(short)
         d, _ = test_sigterm(d, tmp)
