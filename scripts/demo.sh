@@ -334,9 +334,9 @@ why "The same check in a till integrator's own program" \
     "only), fed with the registry files as any HTTP cache serves them:"
 mkdir -p "$WORK/files"
 for f in trust:trust 1/snapshot:snapshot offers:offers; do
-	echo "   \$ curl --http1.1 --cacert data/tls/cert.pem" \
+	echo "   \$ curl --cacert data/tls/cert.pem" \
 	    "$URL/registry/${f%%:*} -o files/${f#*:}.cbor"
-	curl -sSf --http1.1 --cacert "$CA" "$URL/registry/${f%%:*}" \
+	curl -sSf --cacert "$CA" "$URL/registry/${f%%:*}" \
 	    -o "$WORK/files/${f#*:}.cbor" 2>"$WORK/curl.err" ||
 	    die "GET /registry/${f%%:*}: $(cat "$WORK/curl.err")"
 done
