@@ -84,8 +84,10 @@ def main():
                     continue
                 if re.search(r'\b(apt-get|apt|dpkg)\b', c):
                     continue
-                run = re.sub(r'(?<![\w/.-])build/', BUILD + '/', c)
-                run = run.replace('/tmp/', tmp + '/')
+                # /tmp/ first: the build directory may itself live
+                # under /tmp (a clone there), and must stay as it is.
+                run = c.replace('/tmp/', tmp + '/')
+                run = re.sub(r'(?<![\w/.-])build/', BUILD + '/', run)
                 p = subprocess.run(['sh', '-ec', run], cwd=ROOT,
                                    capture_output=True, text=True,
                                    timeout=120, stdin=subprocess.DEVNULL)
