@@ -13,6 +13,9 @@
 
 #include "cli.h"
 
+static void vmessage(const char *prog, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vmessage(const char *prog, const char *fmt, va_list ap)
 {
